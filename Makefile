@@ -1,0 +1,40 @@
+# One place for the commands the README shows; CI runs `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup browser lint test demo serve bench eval
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# CPU build first: an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup browser lint
+	$(VENV)/bin/pytest -q
+
+demo: setup
+	$(VENV)/bin/policyqa index build
+	$(VENV)/bin/policyqa ask "新乡高新区的氢能目标是什么"
+
+serve: demo
+	$(VENV)/bin/policyqa serve
+
+eval: setup
+	$(VENV)/bin/policyqa eval --gold eval/gold/dev.jsonl --out reports/dev
+
+bench: setup
+	$(PY) bench/build_bench.py
+	$(PY) bench/retrieval_bench.py

