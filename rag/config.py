@@ -32,13 +32,15 @@ class RetrievalSettings:
     """Candidate depth, fusion and scoping of the hybrid retriever."""
 
     k: int = 10
+    mode: str = "hybrid"  # "hybrid", "dense" or "sparse"
     depth: int = 50  # candidates taken from each retriever before fusion
-    fusion: str = "rrf"
+    fusion: str = "rrf"  # "rrf" or "weighted"
     rrf_k: int = 60
-    dense_weight: float = 0.5
-    scope_regions: bool = True
-    time_hints: bool = True
+    dense_weight: float = 0.5  # weighted fusion only; BM25 gets 1 - dense_weight
+    scope: bool = True  # limit to the region/document the question names
+    hint_weight: float = 0.1  # time-scope hint boost; 0 = off
     reranker: str = ""  # a CrossEncoder name or path; empty = off
+    rerank_depth: int = 20
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,146 @@
+"""Section-aware chunking: one lowest-level section per passage, long ones cut at sentences."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+
+from rag.clean import boilerplate_spans
+from rag.config import ChunkSettings
+from rag.sections import build_sections, find_headings
+from rag.tables import Table, TableRow, find_tables, table_header_text
+from rag.types import SECTION_SEP, Chunk, SourceDoc
+
+CHUNKER_VERSION = "sections-1"
+PREAMBLE = "前言"
+# Paragraphs, lines, then sentence ends, then clause marks; both full-width and
+# ASCII forms, since converted pages often carry ASCII punctuation.
+SEPARATORS = ["\n\n", "\n", "[。！？；;!?]", "[，、：,:]", ""]
+_WS = " \t\r\n\u3000\xa0"
+_CONTENT = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]")
+
+
+def chunk_document(doc: SourceDoc, settings: ChunkSettings) -> list[Chunk]:
+    """Cut a document into passages that never cross a section boundary."""
+    skip = boilerplate_spans(doc.text)
+    sections = build_sections(doc.text, find_headings(doc.text, skip))
+    chunks: list[Chunk] = []
+    for start, end, path in _regions(doc.text, sections):
+        for piece_start, piece_end in _subtract(start, end, skip):
+            for s, e, body in _split_region(doc.text, piece_start, piece_end, settings):
+                chunks.append(_make_chunk(doc, path, s, e, body))
+    return chunks
+
+
+def _regions(text: str, sections: Sequence) -> Iterator[tuple[int, int, tuple[str, ...]]]:
+    """Each section's own text: from after its heading to the next heading of any level."""
+    first = sections[0].start if sections else len(text)
+    yield 0, first, (PREAMBLE,)
+    for i, section in enumerate(sections):
+        stop = sections[i + 1].start if i + 1 < len(sections) else section.end
+        yield section.body_start, max(section.body_start, stop), section.path
+
+
+def _subtract(start: int, end: int, skip: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    pos = start
+    for a, b in skip:
+        if b <= pos or a >= end:
+            continue
+        if a > pos:
+            yield pos, a
+        pos = max(pos, b)
+    if pos < end:
+        yield pos, end
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _WS:
+        start += 1
+    while end > start and text[end - 1] in _WS:
+        end -= 1
+    return start, end
+
+
+def _split_region(
+    text: str, start: int, end: int, settings: ChunkSettings
+) -> Iterator[tuple[int, int, str]]:
+    """Passages of text[start:end] as (start, end, readable body); tables become rows."""
+    pos = start
+    for table in find_tables(text, start, end):
+        yield from _split_prose(text, pos, table.start, settings)
+        yield from _split_table(table, settings)
+        pos = table.end
+    yield from _split_prose(text, pos, end, settings)
+
+
+def _split_prose(
+    text: str, start: int, end: int, settings: ChunkSettings
+) -> Iterator[tuple[int, int, str]]:
+    start, end = _trim(text, start, end)
+    if not _CONTENT.search(text[start:end]):
+        return
+    if end - start <= settings.max_chars:
+        yield start, end, text[start:end]
+        return
+    for piece_start, piece in _recursive_split(text[start:end], settings):
+        s = start + piece_start
+        if text[s : s + len(piece)] != piece:
+            raise AssertionError(f"splitter moved text at offset {s}")
+        if _CONTENT.search(piece):
+            yield s, s + len(piece), piece
+
+
+def _recursive_split(text: str, settings: ChunkSettings) -> list[tuple[int, str]]:
+    # Imported here: langchain pulls in pydantic, which `policyqa --help` need not load.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=settings.max_chars,
+        chunk_overlap=settings.overlap_chars,
+        separators=SEPARATORS,
+        keep_separator="end",
+        is_separator_regex=True,
+        add_start_index=True,
+    )
+    return [(d.metadata["start_index"], d.page_content) for d in splitter.create_documents([text])]
+
+
+def _split_table(table: Table, settings: ChunkSettings) -> Iterator[tuple[int, int, str]]:
+    """Row groups that each repeat the table's title and header."""
+    header = table_header_text(table)
+    groups: list[list[TableRow]] = [[]]
+    size = len(header)
+    for row in table.rows:
+        if groups[-1] and size + len(row.text) > settings.max_chars:
+            groups.append([])
+            size = len(header)
+        groups[-1].append(row)
+        size += len(row.text) + 1
+    for i, group in enumerate(groups):
+        first = table.start if i == 0 else group[0].start  # the first group keeps the title
+        yield first, group[-1].end, "\n".join([header, *(r.text for r in group)])
+
+
+def context_header(title: str, region: str, section: Sequence[str]) -> str:
+    """The line that tells the embedder and BM25 where a passage sits."""
+    parts = [p for p in (region, title, SECTION_SEP.join(section)) if p]
+    return " · ".join(parts)
+
+
+def _make_chunk(doc: SourceDoc, path: tuple[str, ...], start: int, end: int, body: str) -> Chunk:
+    text = doc.text[start:end]
+    digest = hashlib.sha256(f"{doc.path}\0{start}\0{end}\0{text}".encode()).hexdigest()[:16]
+    header = context_header(doc.meta.title, doc.meta.region, path)
+    return Chunk(
+        chunk_id=digest,
+        doc=doc.path,
+        title=doc.meta.title,
+        region=doc.meta.region,
+        section=path,
+        start=start,
+        end=end,
+        text=text,
+        index_text=f"{header}\n{body}",
+        page=doc.page_at(start),
+    )

@@ -1,0 +1,104 @@
+"""Which region or document a question is about, from names derived from the documents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rag.metadata import region_aliases
+from rag.types import DocMeta
+
+# A named document must share this many characters of its title with the question
+# (beyond the region's name) to count as named.
+_MIN_TITLE_OVERLAP = 4
+_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,6}[〔\[［(（]\d{4}[〕\]］)）]\d+号")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The regions and documents a search is limited to (empty = no limit)."""
+
+    regions: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+    source: str = ""  # "question", "filter" or "" (unscoped)
+
+    def allows(self, doc: str, region: str) -> bool:
+        """True when a passage from `doc` in `region` is inside the scope."""
+        if self.docs and doc not in self.docs:
+            return False
+        return not self.regions or region in self.regions
+
+
+def regions_named(question: str, regions: Sequence[str]) -> tuple[str, ...]:
+    """Regions whose name or alias the question contains, longest alias winning overlaps."""
+    found: list[tuple[int, int, str]] = []
+    for region in regions:
+        for alias in region_aliases(region):
+            for m in re.finditer(re.escape(alias), question):
+                found.append((m.start(), m.end(), region))
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    named: list[str] = []
+    covered_until = -1
+    for start, end, region in found:
+        if start >= covered_until:
+            covered_until = end
+            if region not in named:
+                named.append(region)
+    return tuple(named)
+
+
+def _longest_common_substring(a: str, b: str) -> int:
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0] * (len(b) + 1)
+        for j, cb in enumerate(b, start=1):
+            if ca == cb:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+def _strip_region(text: str, region: str) -> str:
+    for alias in sorted(region_aliases(region), key=len, reverse=True):
+        text = text.replace(alias, "")
+    return text
+
+
+def docs_named(question: str, docs: Mapping[str, DocMeta]) -> tuple[str, ...]:
+    """The document a question names by 文号 or by a distinctive part of its title."""
+    numbers = {m.group(0) for m in _NUMBER_RE.finditer(question)}
+    by_number = tuple(path for path, meta in docs.items() if meta.doc_number in numbers)
+    if by_number:
+        return by_number
+    overlaps = {
+        path: _longest_common_substring(
+            _strip_region(question, meta.region), _strip_region(meta.title, meta.region)
+        )
+        for path, meta in docs.items()
+        if meta.title
+    }
+    if not overlaps:
+        return ()
+    best = max(overlaps.values())
+    winners = tuple(path for path, n in overlaps.items() if n == best)
+    return winners if best >= _MIN_TITLE_OVERLAP and len(winners) == 1 else ()
+
+
+def detect_scope(
+    question: str,
+    docs: Mapping[str, DocMeta],
+    region: str | None = None,
+    doc: str | None = None,
+) -> Scope:
+    """Explicit filters win; otherwise the region, then the document, the question names."""
+    if region or doc:
+        return Scope(tuple(filter(None, [region])), tuple(filter(None, [doc])), "filter")
+    regions = regions_named(question, sorted({m.region for m in docs.values() if m.region}))
+    candidates = {p: m for p, m in docs.items() if not regions or m.region in regions}
+    named_docs = docs_named(question, candidates) if len(candidates) > 1 else ()
+    if not regions and not named_docs:
+        return Scope()
+    return Scope(regions, named_docs, "question")
