@@ -1,0 +1,349 @@
+"""Loading every supported format into exact, offset-stable text, and refusing the rest."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from index.loaders import (
+    SUPPORTED_SUFFIXES,
+    UnreadableDocument,
+    discover,
+    load_document,
+    sidecar_path,
+)
+from rag.types import SourceDoc
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+LINES = [
+    "关于印发《河源市高新区国民经济和社会发展第十四个五年规划(2021-2025)》的通知",
+    "第一章 链接双区双城,谋划战略发展新蓝图",
+    "2020年,规上工业总产值489.5亿元,同比增长4%。",
+]
+EXPECTED = "\n".join(LINES) + "\n"
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _load(path: Path, root: Path) -> SourceDoc:
+    return load_document(path, root)
+
+
+def _assert_offsets(doc: SourceDoc, lines: list[str]) -> None:
+    """Each written line sits at the offset where the decoded text says it does."""
+    pos = 0
+    for line in lines:
+        start = doc.text.index(line, pos)
+        assert doc.text[start : start + len(line)] == line
+        pos = start + len(line)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("gbk.txt", EXPECTED.encode("gbk")),
+        ("crlf-gbk.txt", EXPECTED.replace("\n", "\r\n").encode("gbk")),
+        ("bom.txt", b"\xef\xbb\xbf" + EXPECTED.replace("\n", "\r\n").encode("utf-8")),
+        ("cr.md", EXPECTED.replace("\n", "\r").encode("utf-8")),
+        ("utf16.txt", "\ufeff".encode("utf-16-le") + EXPECTED.encode("utf-16-le")),
+    ],
+)
+def test_text_encodings_and_newlines_decode_to_the_written_text(
+    tmp_path: Path, name: str, data: bytes
+) -> None:
+    doc = _load(_write(tmp_path, name, data), tmp_path)
+    assert doc.text == EXPECTED
+    _assert_offsets(doc, LINES)
+    assert doc.path == name
+
+
+def test_gb18030_only_characters_are_decoded(tmp_path: Path) -> None:
+    # 𠮷 (U+20BB7) exists in GB18030 but not in GBK, so a GBK decoder would fail.
+    lines = ["𠮷野家开业。", "第二行:黄埔区。"]
+    text = "\r\n".join(lines)
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("gbk")
+    doc = _load(_write(tmp_path, "rare.txt", text.encode("gb18030")), tmp_path)
+    assert doc.text == "\n".join(lines)
+    _assert_offsets(doc, lines)
+
+
+def test_decoding_goes_by_bytes_not_by_extension(tmp_path: Path) -> None:
+    doc = _load(_write(tmp_path, "notes.md", EXPECTED.encode("gb18030")), tmp_path)
+    assert doc.text == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \r\n\t\n", "empty"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("bom-only.txt", b"\xef\xbb\xbf", "no text"),
+        ("legacy.doc", b"\xd0\xcf\x11\xe0", "unsupported file type"),
+    ],
+)
+def test_unusable_files_raise_with_a_reason(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    path = _write(tmp_path, name, data)
+    with pytest.raises(UnreadableDocument) as caught:
+        _load(path, tmp_path)
+    assert reason in caught.value.reason
+    assert caught.value.path == path
+    assert str(path) in str(caught.value)
+
+
+def test_undecodable_bytes_raise(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    noise = bytes(rng.choice(range(0x80, 0x100)) for _ in range(3000))
+    with pytest.raises(UnreadableDocument, match="undecodable"):
+        _load(_write(tmp_path, "noise.txt", noise), tmp_path)
+
+
+HTML = """<!DOCTYPE html>
+<html><head><meta charset="gb2312"><title>河源高新区_站点</title>
+<style>.x{color:red}</style><script>var nav = "首页";</script></head>
+<body>
+<header><div class="logo">河源国家高新区门户网站</div></header>
+<nav><a href="/">首页</a><a href="/zw">政务公开</a></nav>
+<div class="breadcrumb">当前位置:首页 &gt; 政务公开</div>
+<form><input name="q"><button>搜索</button></form>
+<article>
+  <h1>河源高新区发展规划</h1>
+  <p>&nbsp;&nbsp;第一条&nbsp;规上工业总产值489.5亿元,
+  同比增长4%。</p>
+  <div class="share-bar">分享到:微信 微博</div>
+  <p>研发投入&lt;1.5% &amp; 人才引进<br>第二行</p>
+  <table><tr><th>指标</th><th>2020年</th></tr><tr><td>税收</td><td>13.5亿元</td></tr></table>
+  <!-- 注释不应出现 -->
+  <p>镕铸新优势。</p>
+</article>
+<aside><a href="/a">相关链接一</a></aside>
+<footer>版权所有 河源市 粤ICP备12345号</footer>
+</body></html>
+"""
+
+
+def test_html_keeps_only_the_main_text(tmp_path: Path) -> None:
+    # Declared gb2312, written as GB18030: 镕 is outside GB2312, as on many real pages.
+    doc = _load(_write(tmp_path, "page.html", HTML.encode("gb18030")), tmp_path)
+    assert doc.text.split("\n") == [
+        "河源高新区发展规划",
+        "第一条 规上工业总产值489.5亿元, 同比增长4%。",
+        "研发投入<1.5% & 人才引进",
+        "第二行",
+        "指标 | 2020年",
+        "税收 | 13.5亿元",
+        "镕铸新优势。",
+    ]
+    assert doc.meta.title == "河源高新区发展规划"
+
+
+def test_html_without_article_uses_the_densest_block_and_page_title(tmp_path: Path) -> None:
+    body = "".join(
+        f"<p>第{i}段:推动高新区扩容提质,提升产业承载力和创新能力。</p>" for i in range(5)
+    )
+    links = "".join(f'<li><a href="/{i}">栏目{i}</a></li>' for i in range(30))
+    page = (
+        '<html><head><meta charset="utf-8"></head><body>'
+        '<div class="site-logo"><h1>门户网站</h1></div>'
+        f'<div id="left"><ul>{links}</ul></div>'
+        '<div class="title"><h1>产业规划</h1></div>'
+        f'<div id="content">{body}</div>'
+        '<div id="bottom">联系我们 网站地图</div></body></html>'
+    )
+    doc = _load(_write(tmp_path, "list.htm", page.encode("utf-8")), tmp_path)
+    lines = doc.text.split("\n")
+    assert lines[0] == "产业规划"
+    assert lines[1:] == [f"第{i}段:推动高新区扩容提质,提升产业承载力和创新能力。" for i in range(5)]
+
+
+def test_docx_paragraphs_and_tables_in_body_order(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("新乡高新区深化改革创新工作方案")
+    document.add_paragraph("一、总体要求")
+    table = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([("指标", "目标"), ("研发投入", "1.5%")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.add_paragraph("二、工作内容。")
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    doc = _load(path, tmp_path)
+    assert doc.text.split("\n") == [
+        "新乡高新区深化改革创新工作方案",
+        "一、总体要求",
+        "指标 | 目标",
+        "研发投入 | 1.5%",
+        "二、工作内容。",
+    ]
+    assert doc.page_starts == ()
+
+
+def test_corrupt_docx_raises(tmp_path: Path) -> None:
+    path = _write(tmp_path, "broken.docx", b"PK\x03\x04 not really a zip")
+    with pytest.raises(UnreadableDocument, match=r"corrupt \.docx"):
+        _load(path, tmp_path)
+
+
+def _cjk_font() -> Path | None:
+    """A CJK TrueType font on this machine, if fontconfig knows one."""
+    if shutil.which("fc-list") is None:
+        return None
+    listing = subprocess.run(
+        ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=False
+    )
+    files = sorted(Path(line.split(":")[0]) for line in listing.stdout.splitlines() if line)
+    return next(iter(files), None)
+
+
+def _pdf(path: Path, pages: list[str], font: Path | None, **encryption: str) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if font is not None:
+        pdf.add_font("cjk", fname=str(font))
+        pdf.set_font("cjk", size=12)
+    else:
+        pdf.set_font("helvetica", size=12)
+    for page in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 10, page)
+    if encryption:
+        pdf.set_encryption(**encryption)
+    pdf.output(str(path))
+
+
+def test_pdf_pages_and_page_starts(tmp_path: Path) -> None:
+    font = _cjk_font()
+    # CJK text when a CJK font exists (here: fonts-wqy-zenhei/fonts-droid-fallback), else ASCII.
+    pages = (
+        ["第一页河源高新区规划。", "第二页新乡高新区规划。"] if font else ["Page one.", "Page two."]
+    )
+    path = tmp_path / "plan.pdf"
+    _pdf(path, pages, font)
+    doc = _load(path, tmp_path)
+    assert doc.page_starts == (0, len(pages[0]) + 1)
+    assert doc.text == "\n".join(pages)
+    second = doc.text.index(pages[1])
+    assert doc.page_at(second) == 2
+    assert doc.page_at(second - 2) == 1
+
+
+def test_pdf_with_empty_user_password_opens(tmp_path: Path) -> None:
+    path = tmp_path / "open.pdf"
+    _pdf(path, ["Open page."], None, owner_password="owner")
+    assert _load(path, tmp_path).text == "Open page."
+
+
+def test_pdf_that_needs_a_password_raises(tmp_path: Path) -> None:
+    path = tmp_path / "locked.pdf"
+    _pdf(path, ["Secret page."], None, owner_password="owner", user_password="user")
+    with pytest.raises(UnreadableDocument, match="encrypted PDF"):
+        _load(path, tmp_path)
+
+
+def test_image_only_pdf_raises(tmp_path: Path) -> None:
+    from fpdf import FPDF
+    from PIL import Image
+
+    image = tmp_path / "scan.png"
+    Image.new("RGB", (40, 20), "white").save(image)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(str(image), x=10, y=10, w=100)
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    with pytest.raises(UnreadableDocument, match="no text layer — OCR it first"):
+        _load(path, tmp_path)
+
+
+def test_corrupt_pdf_raises(tmp_path: Path) -> None:
+    path = _write(tmp_path, "broken.pdf", b"%PDF-1.7\n garbage without objects")
+    with pytest.raises(UnreadableDocument, match="PDF"):
+        _load(path, tmp_path)
+
+
+def test_sidecar_corrects_derived_metadata(tmp_path: Path) -> None:
+    path = _write(tmp_path, "plan.txt", EXPECTED.encode("utf-8"))
+    derived = _load(path, tmp_path).meta
+    assert derived.region == "河源高新区"
+    sidecar_path(path).write_text(
+        json.dumps({"title": "河源高新区十四五规划", "date": "2022-03-09"}), encoding="utf-8"
+    )
+    meta = _load(path, tmp_path).meta
+    assert meta.title == "河源高新区十四五规划"
+    assert meta.date == "2022-03-09"
+    assert meta.region == derived.region
+    assert sidecar_path(path).name == "plan.txt.meta.json"
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"titel": "x"}', ["plan.txt.meta.json", "'titel'", "unknown", "title"]),
+        ('{"date": 2022}', ["plan.txt.meta.json", "'date'", "string"]),
+        ('{"date": "2022年3月9日"}', ["plan.txt.meta.json", "'date'", "yyyy-mm-dd"]),
+        ('{"title": "x",\n  oops}', ["plan.txt.meta.json", "line 2"]),
+        ('["title"]', ["plan.txt.meta.json", "JSON object"]),
+    ],
+)
+def test_bad_sidecar_names_file_and_field(tmp_path: Path, content: str, words: list[str]) -> None:
+    path = _write(tmp_path, "plan.txt", EXPECTED.encode("utf-8"))
+    sidecar_path(path).write_text(content, encoding="utf-8")
+    with pytest.raises(UnreadableDocument) as caught:
+        _load(path, tmp_path)
+    for word in words:
+        assert word in caught.value.reason
+
+
+def test_discover_is_sorted_recursive_and_skips_hidden_and_sidecars(tmp_path: Path) -> None:
+    for name in [
+        "b.txt",
+        "a/z.pdf",
+        "a/y.DOCX",
+        "c.htm",
+        "b.txt.meta.json",
+        ".hidden.txt",
+        ".git/x.txt",
+        "a/~$lock.docx",
+        "table.xlsx",
+    ]:
+        _write(tmp_path, name, b"x")
+    found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
+    assert found == ["a/y.DOCX", "a/z.pdf", "b.txt", "c.htm"]
+    assert ".docx" in SUPPORTED_SUFFIXES
+
+
+def test_nested_document_path_is_relative_with_slashes(tmp_path: Path) -> None:
+    path = _write(tmp_path, "zone/plans/plan.txt", EXPECTED.encode("utf-8"))
+    assert _load(path, tmp_path).path == "zone/plans/plan.txt"
+
+
+def test_missing_documents_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="--docs"):
+        discover(tmp_path / "nowhere")
+
+
+def test_corpus_loads_unchanged() -> None:
+    paths = discover(CORPUS)
+    assert [p.name[:3] for p in paths] == ["000", "001", "002", "003", "004"]
+    for path in paths:
+        doc = load_document(path, CORPUS)
+        assert doc.text == path.read_text(encoding="utf-8")
+        assert doc.path == path.name
+        assert doc.meta.title
