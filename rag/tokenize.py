@@ -46,9 +46,7 @@ class ChineseTokenizer:
         # and the query side must rebuild exactly the tokenizer the index used.
         words = {_normalize(w).strip() for w in user_words}
         self._user_words = tuple(sorted(w for w in words if w))
-        self._jieba = jieba.Tokenizer()
-        if cache_file is not None:
-            self._jieba.cache_file = cache_file
+        self._jieba = _fresh_jieba(cache_file)
         for word in self._user_words:
             self._jieba.add_word(word)
 
@@ -73,6 +71,26 @@ class ChineseTokenizer:
             if token and token not in STOPWORDS and _is_term(token):
                 out.append(token)
         return out
+
+
+# Base dictionary per cache file: loading it takes about a second, copying it 20 ms,
+# and every tokenizer needs its own copy since user words are added into it.
+_BASE_DICTIONARY: dict[str | None, tuple[dict[str, int], int]] = {}
+
+
+def _fresh_jieba(cache_file: str | None) -> jieba.Tokenizer:
+    """A jieba instance holding a private copy of the default dictionary."""
+    tokenizer = jieba.Tokenizer()
+    if cache_file is not None:
+        tokenizer.cache_file = cache_file
+    base = _BASE_DICTIONARY.get(cache_file)
+    if base is None:
+        tokenizer.initialize()
+        _BASE_DICTIONARY[cache_file] = (dict(tokenizer.FREQ), tokenizer.total)
+    else:
+        tokenizer.FREQ, tokenizer.total = dict(base[0]), base[1]
+        tokenizer.initialized = True
+    return tokenizer
 
 
 def _normalize(text: str) -> str:

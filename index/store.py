@@ -1,0 +1,344 @@
+"""The index folder format (plain JSON, JSONL, FAISS and bm25s files; no pickle) and opening it.
+
+A build folder holds:
+
+    manifest.json   schema version, library versions, model, chunking, tokenizer, sources, counts
+    chunks.jsonl    row i == FAISS id i == BM25 doc i
+    dense.faiss     IndexFlatIP over L2-normalized passage vectors
+    bm25/           bm25s.BM25.save output (.npy arrays and JSON)
+    docs.json       per-document metadata shown next to citations
+
+Opening rebuilds the query side (encoder, tokenizer) from the manifest, so a
+question is always embedded and tokenized the way its index was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.paths import jieba_cache_dir
+from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
+from rag.config import EmbeddingSettings
+from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
+from rag.types import SECTION_SEP, Chunk, DocMeta
+
+if TYPE_CHECKING:
+    from index.embedder import Encoder
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "OpenIndex",
+    "make_tokenizer",
+    "open_index",
+    "read_chunks",
+    "read_manifest",
+    "read_vectors",
+    "verify_index",
+    "write_index",
+]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CHUNKS = "chunks.jsonl"
+DENSE = "dense.faiss"
+BM25_DIR = "bm25"
+DOCS = "docs.json"
+
+
+class IndexMismatchError(ValueError):
+    """The index on disk cannot serve this request as is; the message names the fix."""
+
+
+def make_tokenizer(user_words: Sequence[str]) -> ChineseTokenizer:
+    """The BM25 tokenizer, with jieba's dictionary cache in the app's cache folder."""
+    # jieba sets its logger to DEBUG on import, with its own stderr handler:
+    # defer to the application's logging level instead.
+    logging.getLogger("jieba").setLevel(logging.NOTSET)
+    cache = jieba_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    return ChineseTokenizer(user_words, cache_file=str(cache / "jieba.cache"))
+
+
+def write_index(
+    folder: Path,
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    tokens: Sequence[list[str]],
+    docs: Mapping[str, DocMeta],
+    manifest: Mapping[str, Any],
+) -> None:
+    """Write every file of a build folder; manifest.json last, as the mark of completeness."""
+    if not (len(chunks) == vectors.shape[0] == len(tokens)):
+        raise ValueError(
+            f"{len(chunks)} chunks, {vectors.shape[0]} vectors and {len(tokens)} token lists"
+        )
+    # Lazy: faiss and bm25s load native code that `policyqa --help` must not pay for.
+    import bm25s
+    import faiss
+
+    with open(folder / CHUNKS, "w", encoding="utf-8") as handle:
+        for row, chunk in enumerate(chunks):
+            handle.write(json.dumps(_chunk_record(row, chunk), ensure_ascii=False) + "\n")
+    _write_json(folder / DOCS, {path: asdict(meta) for path, meta in sorted(docs.items())})
+    dense = faiss.IndexFlatIP(int(vectors.shape[1]))
+    dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(dense, str(folder / DENSE))
+    sparse = bm25s.BM25()
+    # Token lists, not strings: bm25s's own splitter knows no Chinese.
+    sparse.index([list(t) for t in tokens], show_progress=False)
+    sparse.save(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
+    _write_json(folder / MANIFEST, {"schema_version": SCHEMA_VERSION, **manifest})
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _chunk_record(row: int, chunk: Chunk) -> dict[str, object]:
+    return {
+        "row": row,
+        "chunk_id": chunk.chunk_id,
+        "doc": chunk.doc,
+        "title": chunk.title,
+        "region": chunk.region,
+        "section": chunk.section_path,
+        "start": chunk.start,
+        "end": chunk.end,
+        "text": chunk.text,
+        "index_text": chunk.index_text,
+        "page": chunk.page,
+    }
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a build folder, after checking its schema version."""
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise IndexNotFoundError(f"{path} is missing: {_rebuild(folder)}") from err
+    except json.JSONDecodeError as err:
+        raise IndexMismatchError(
+            f"{path} line {err.lineno}: {err.msg}: {_rebuild(folder)}"
+        ) from err
+    version = manifest.get("schema_version") if isinstance(manifest, dict) else None
+    if version != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"{folder} has index schema version {version}, this policy-qa reads "
+            f"version {SCHEMA_VERSION}: rebuild with this version: {_rebuild(folder)}"
+        )
+    return manifest
+
+
+def read_chunks(folder: Path) -> list[Chunk]:
+    """Chunks in row order, as written by write_index."""
+    path = folder / CHUNKS
+    chunks = []
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            try:
+                record = json.loads(line)
+                chunks.append(_chunk_from_record(record))
+            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                raise IndexMismatchError(
+                    f"{path} line {line_no}: unreadable chunk ({err!r}): {_rebuild(folder)}"
+                ) from err
+            if record["row"] != line_no - 1:
+                raise IndexMismatchError(
+                    f"{path} line {line_no}: row {record['row']} out of order: {_rebuild(folder)}"
+                )
+    return chunks
+
+
+def _chunk_from_record(record: dict[str, Any]) -> Chunk:
+    section = record["section"]
+    return Chunk(
+        chunk_id=record["chunk_id"],
+        doc=record["doc"],
+        title=record["title"],
+        region=record["region"],
+        section=tuple(section.split(SECTION_SEP)) if section else (),
+        start=int(record["start"]),
+        end=int(record["end"]),
+        text=record["text"],
+        index_text=record["index_text"],
+        page=record.get("page"),
+    )
+
+
+def read_docs(folder: Path) -> dict[str, DocMeta]:
+    """Per-document metadata keyed by document path."""
+    raw = json.loads((folder / DOCS).read_text(encoding="utf-8"))
+    known = {f.name for f in fields(DocMeta)}
+    return {
+        path: DocMeta(**{k: v for k, v in meta.items() if k in known}) for path, meta in raw.items()
+    }
+
+
+def read_vectors(folder: Path) -> np.ndarray:
+    """All passage vectors of a build, row i == chunk i (float32, normalized)."""
+    # Lazy: native library, see write_index.
+    import faiss
+
+    dense = faiss.read_index(str(folder / DENSE))
+    return dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, dense.d), "f4")
+
+
+def _rebuild(folder: Path) -> str:
+    root = folder.parent.parent if folder.parent.name == "builds" else folder
+    return f"`{build_command(root)}`"
+
+
+@dataclass(frozen=True, eq=False)
+class OpenIndex:
+    """A loaded build: chunks, metadata, the query-side encoder and tokenizer, two searchers."""
+
+    path: Path
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    docs: dict[str, DocMeta]
+    encoder: Encoder
+    tokenizer: ChineseTokenizer
+    dense: Any  # faiss.IndexFlatIP
+    sparse: Any  # bm25s.BM25
+
+    @property
+    def build_id(self) -> str:
+        """The id of the build this index was opened from."""
+        return str(self.manifest.get("build_id", self.path.name))
+
+    def dense_search(
+        self, query_vec: np.ndarray, k: int, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """(row, inner product) of the k nearest passages, optionally among `rows` only."""
+        # Lazy: native library, see write_index.
+        import faiss
+
+        k = min(k, self.dense.ntotal)
+        query = np.ascontiguousarray(query_vec, dtype=np.float32).reshape(1, -1)
+        if query.shape[1] != self.dense.d:
+            raise ValueError(f"query vector has {query.shape[1]} dims, index has {self.dense.d}")
+        if k <= 0:
+            return []
+        if rows is None:
+            scores, ids = self.dense.search(query, k)
+        else:
+            subset = np.unique(np.asarray(rows, dtype=np.int64))
+            if subset.size == 0:
+                return []
+            selector = faiss.IDSelectorBatch(subset)  # must outlive the search call
+            params = faiss.SearchParameters(sel=selector)
+            scores, ids = self.dense.search(query, k, params=params)
+        # FAISS pads with id -1 when fewer than k passages qualify.
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def sparse_search(
+        self, tokens: list[str], k: int, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """(row, BM25 score) of the k best passages with score > 0, optionally among `rows`."""
+        n_docs = len(self.chunks)
+        known = [t for t in tokens if t in self.sparse.vocab_dict]
+        if k <= 0 or not known or n_docs == 0:
+            return []
+        mask = None
+        if rows is not None:
+            mask = np.zeros(n_docs, dtype=np.float32)
+            mask[np.asarray(rows, dtype=np.int64)] = 1.0
+        scores = self.sparse.get_scores(known, weight_mask=mask)
+        order = np.argsort(-scores, kind="stable")[:k]
+        # bm25s ranks every document, even those sharing no term with the query.
+        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+
+def open_index(index_dir: Path, model: str | None = None) -> OpenIndex:
+    """Open the live build under `index_dir` (or a build folder), checking model and counts."""
+    folder = resolve_live(index_dir)
+    manifest = read_manifest(folder)
+    built_with = manifest["embedding"]["model"]
+    if model is not None and not _same_model(model, built_with):
+        raise IndexMismatchError(
+            f"the index at {index_dir} was built with model {built_with!r}, not {model!r}: "
+            f"rebuild with `{build_command(index_dir)} --model {model}`, or leave out --model"
+        )
+    chunks, dense, sparse = _load_checked(index_dir, folder, manifest)
+    rebuild = f"`{build_command(index_dir)}`"
+    tokenizer = _open_tokenizer(folder, manifest, rebuild)
+    encoder = _open_encoder(manifest, dense.d, rebuild)
+    logger.info("opened index %s: %d chunks", folder, len(chunks))
+    return OpenIndex(folder, manifest, chunks, read_docs(folder), encoder, tokenizer, dense, sparse)
+
+
+def verify_index(index_dir: Path) -> dict[str, Any]:
+    """Check the live build's files against its manifest, without the model; its manifest."""
+    folder = resolve_live(index_dir)
+    manifest = read_manifest(folder)
+    _load_checked(index_dir, folder, manifest)
+    return manifest
+
+
+def _load_checked(
+    index_dir: Path, folder: Path, manifest: dict[str, Any]
+) -> tuple[list[Chunk], Any, Any]:
+    """Chunks and both searchers, after checking that their counts agree."""
+    # Lazy: native libraries, see write_index.
+    import bm25s
+    import faiss
+
+    for name in (DENSE, BM25_DIR, CHUNKS, DOCS):
+        if not (folder / name).exists():
+            raise IndexMismatchError(f"{folder / name} is missing: {_rebuild(folder)}")
+    chunks = read_chunks(folder)
+    dense = faiss.read_index(str(folder / DENSE))
+    sparse = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
+    expected = manifest["counts"]["chunks"]
+    bm25_docs = int(sparse.scores["num_docs"])
+    if not (expected == len(chunks) == dense.ntotal == bm25_docs):
+        raise IndexMismatchError(
+            f"the index at {folder} is inconsistent: manifest.json says {expected} chunks, "
+            f"{CHUNKS} has {len(chunks)}, {DENSE} {dense.ntotal} vectors, {BM25_DIR}/ "
+            f"{bm25_docs} documents: rebuild with `{build_command(index_dir)}`"
+        )
+    return chunks, dense, sparse
+
+
+def _same_model(requested: str, built_with: str) -> bool:
+    if requested == built_with:
+        return True
+    a, b = Path(requested).expanduser(), Path(built_with).expanduser()
+    return a.exists() and b.exists() and a.resolve() == b.resolve()
+
+
+def _open_tokenizer(folder: Path, manifest: dict[str, Any], rebuild: str) -> ChineseTokenizer:
+    settings = manifest["tokenizer"]
+    if settings.get("version") != TOKENIZER_VERSION:
+        raise IndexMismatchError(
+            f"the index at {folder} was tokenized with {settings.get('version')!r}, this "
+            f"version tokenizes with {TOKENIZER_VERSION!r}: rebuild with {rebuild}"
+        )
+    return make_tokenizer(settings["user_words"])
+
+
+def _open_encoder(manifest: dict[str, Any], dim: int, rebuild: str) -> Encoder:
+    # Lazy: the encoder pulls in torch and sentence-transformers.
+    from index.embedder import Encoder
+
+    emb = manifest["embedding"]
+    known = {f.name for f in fields(EmbeddingSettings)}
+    encoder = Encoder.load(EmbeddingSettings(**{k: v for k, v in emb.items() if k in known}))
+    if encoder.fingerprint != emb["fingerprint"] or encoder.dim != dim:
+        raise IndexMismatchError(
+            f"model {emb['model']!r} has changed since the index was built (fingerprint "
+            f"{emb['fingerprint']} -> {encoder.fingerprint}, dim {dim} -> {encoder.dim}): "
+            f"rebuild with {rebuild}"
+        )
+    return encoder

@@ -1,0 +1,183 @@
+"""`policyqa index build|status`: build and publish the index, and show what the live one holds."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
+
+if TYPE_CHECKING:
+    from index.build import BuildReport
+
+STAGES = {
+    "load": "reading documents",
+    "chunk": "chunking",
+    "tokenize": "tokenizing",
+    "model": "loading model",
+    "embed": "embedding",
+    "write": "writing index",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `index build` and `index status`."""
+    index = subparsers.add_parser(
+        "index",
+        help="build the search index or show its status",
+        description="Build the search index of a documents folder, or show the live one.",
+    )
+    actions = index.add_subparsers(title="index commands", metavar="ACTION", required=True)
+    build = actions.add_parser(
+        "build",
+        help="build a new index and make it live",
+        description=(
+            "Read every .txt/.md/.html/.pdf/.docx under --docs, cut it into section-aware\n"
+            "passages, embed and tokenize them, and publish the result atomically under\n"
+            "--index: the previous index keeps serving until the new one is complete.\n"
+            "Embeddings of unchanged passages are reused, so a rebuild after a small edit\n"
+            "is fast. Unreadable files are skipped and listed with the reason."
+        ),
+    )
+    build.add_argument(
+        "--docs", type=Path, default=DEFAULT_DOCS, metavar="DIR",
+        help=f"documents folder (default: {DEFAULT_DOCS})",
+    )  # fmt: skip
+    _index_option(build)
+    build.add_argument(
+        "--model", metavar="NAME_OR_PATH", default=None,
+        help="sentence-transformers model: the bundled default, a local folder or a hub id "
+        "(default: [embedding] model of the config)",
+    )  # fmt: skip
+    build.set_defaults(run=run, action="build")
+    status = actions.add_parser(
+        "status",
+        help="show the live index: model, documents, counts, builds",
+        description="Show what the live index was built from, without loading the model.",
+    )
+    _index_option(status)
+    status.set_defaults(run=run, action="status")
+
+
+def _index_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index", type=Path, default=DEFAULT_INDEX, metavar="DIR",
+        help=f"index root holding builds/ and CURRENT (default: {DEFAULT_INDEX})",
+    )  # fmt: skip
+
+
+def error_codes() -> dict[type[Exception], int]:
+    """Expected errors of these commands and their exit codes."""
+    from index.build import NoDocumentsError
+    from index.publish import BuildInProgressError
+    from index.store import IndexMismatchError, IndexNotFoundError
+
+    return {
+        NoDocumentsError: 2,
+        IndexNotFoundError: 2,
+        IndexMismatchError: 2,
+        BuildInProgressError: 1,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `index build` or `index status`."""
+    return _build(args) if args.action == "build" else _status(args)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from index.build import build_index
+    from index.config import load_settings
+
+    overrides = {"embedding.model": args.model} if args.model else {}
+    settings = load_settings(args.config, overrides)
+    with _Bars(enabled=args.quiet == 0) as bars:
+        report = build_index(args.docs, args.index, settings, progress=bars.update)
+    print(format_report(report))
+    return 0
+
+
+def format_report(report: BuildReport) -> str:
+    """The build summary shown after `index build`."""
+    lines = [
+        f"Built index {report.build_id} in {report.index_dir}",
+        f"  documents   {report.documents}",
+        f"  sections    {report.sections}",
+        f"  chunks      {report.chunks}",
+        f"  embeddings  {report.embeddings_new} new, {report.embeddings_reused} reused",
+        f"  time        {report.seconds:.1f} s",
+    ]
+    if report.skipped:
+        lines.append(f"Skipped {len(report.skipped)} file(s):")
+        lines.extend(f"  {path}: {reason}" for path, reason in report.skipped)
+    return "\n".join(lines)
+
+
+class _Bars:
+    """One tqdm bar per build stage, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.stage = ""
+        self.bar: Any = None
+
+    def __enter__(self) -> _Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Build progress callback: (stage, done, total)."""
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            # Lazy: tqdm is only needed while a build runs.
+            from tqdm import tqdm
+
+            self._close()
+            self.stage = stage
+            label = STAGES.get(stage, stage)
+            self.bar = tqdm(total=total, desc=f"{label:<18}", unit="", file=sys.stderr)
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)  # tqdm limits redraws to a few per second
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _status(args: argparse.Namespace) -> int:
+    from index.publish import list_builds, live_build_id
+    from index.store import verify_index
+
+    manifest = verify_index(args.index)
+    emb, counts = manifest["embedding"], manifest["counts"]
+    lines = [
+        f"Index {args.index}: live build {manifest['build_id']} ({manifest['created_at']})",
+        f"  model       {emb['model']} ({emb['model_id']}, dim {emb['dim']})",
+        f"  chunking    {_settings_line(manifest['chunking'])}",
+        f"  tokenizer   {manifest['tokenizer']['version']}, "
+        f"{len(manifest['tokenizer']['user_words'])} user words",
+        f"  documents   {counts['documents']}",
+        f"  sections    {counts['sections']}",
+        f"  chunks      {counts['chunks']}",
+    ]
+    for path, source in sorted(manifest["sources"].items()):
+        title = source["meta"].get("title") or "(no title)"
+        lines.append(f"    {path}  {source['chunks']:>4} chunks  {title}")
+    for skipped in manifest.get("skipped", []):
+        lines.append(f"  skipped     {skipped['path']}: {skipped['reason']}")
+    live = live_build_id(args.index)
+    others = [b for b in list_builds(args.index) if b != live]
+    if others:
+        lines.append(f"  older builds kept: {', '.join(others)}")
+    print("\n".join(lines))
+    return 0
+
+
+def _settings_line(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in settings.items())
