@@ -23,14 +23,42 @@ _CONTENT = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]")
 
 def chunk_document(doc: SourceDoc, settings: ChunkSettings) -> list[Chunk]:
     """Cut a document into passages that never cross a section boundary."""
+    if settings.strategy == "recursive":
+        return _plain_chunks(doc, settings)
+    if settings.strategy != "sections":
+        raise ValueError(
+            f"chunking.strategy: unknown {settings.strategy!r}; use sections or recursive"
+        )
     skip = boilerplate_spans(doc.text)
     sections = build_sections(doc.text, find_headings(doc.text, skip))
     chunks: list[Chunk] = []
     for start, end, path in _regions(doc.text, sections):
         for piece_start, piece_end in _subtract(start, end, skip):
             for s, e, body in _split_region(doc.text, piece_start, piece_end, settings):
-                chunks.append(_make_chunk(doc, path, s, e, body))
+                chunks.append(_make_chunk(doc, path, s, e, body, settings.headers))
     return chunks
+
+
+def _plain_chunks(doc: SourceDoc, settings: ChunkSettings) -> list[Chunk]:
+    """The baseline: the splitter's default separators over the raw text, no headers."""
+    # Imported here: langchain pulls in pydantic, which `policyqa --help` need not load.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=settings.max_chars, chunk_overlap=settings.overlap_chars, add_start_index=True
+    )
+    return [
+        _make_chunk(
+            doc,
+            (PREAMBLE,),
+            d.metadata["start_index"],
+            d.metadata["start_index"] + len(d.page_content),
+            d.page_content,
+            False,
+        )
+        for d in splitter.create_documents([doc.text])
+        if d.metadata["start_index"] >= 0
+    ]
 
 
 def _regions(text: str, sections: Sequence) -> Iterator[tuple[int, int, tuple[str, ...]]]:
@@ -128,10 +156,12 @@ def context_header(title: str, region: str, section: Sequence[str]) -> str:
     return " · ".join(parts)
 
 
-def _make_chunk(doc: SourceDoc, path: tuple[str, ...], start: int, end: int, body: str) -> Chunk:
+def _make_chunk(
+    doc: SourceDoc, path: tuple[str, ...], start: int, end: int, body: str, headers: bool
+) -> Chunk:
     text = doc.text[start:end]
     digest = hashlib.sha256(f"{doc.path}\0{start}\0{end}\0{text}".encode()).hexdigest()[:16]
-    header = context_header(doc.meta.title, doc.meta.region, path)
+    header = context_header(doc.meta.title, doc.meta.region, path) if headers else ""
     return Chunk(
         chunk_id=digest,
         doc=doc.path,
@@ -141,6 +171,6 @@ def _make_chunk(doc: SourceDoc, path: tuple[str, ...], start: int, end: int, bod
         start=start,
         end=end,
         text=text,
-        index_text=f"{header}\n{body}",
+        index_text=f"{header}\n{body}" if header else body,
         page=doc.page_at(start),
     )

@@ -22,9 +22,10 @@ class EmbeddingSettings:
 class ChunkSettings:
     """How sections are cut into passages (sizes in characters)."""
 
+    strategy: str = "sections"  # "sections", or "recursive" (plain splitter, for comparison)
     max_chars: int = 500
     overlap_chars: int = 50
-    min_chars: int = 40  # a smaller trailing piece is merged into its neighbour
+    headers: bool = True  # prefix the indexed text with region · title · section path
 
 
 @dataclass(frozen=True)

@@ -99,10 +99,17 @@ class HybridRetriever:
         fused = self._apply_hints(question, fused)
         if self.rerank is not None:
             fused = self._reranked(question, fused)
-        dense_rank = {row: i for i, (row, _) in enumerate(dense, start=1)}
+        dense_rank = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
         sparse_rank = {row: i for i, (row, _) in enumerate(sparse, start=1)}
         hits = tuple(
-            Hit(self.chunks[row], float(score), rank, dense_rank.get(row), sparse_rank.get(row))
+            Hit(
+                self.chunks[row],
+                float(score),
+                rank,
+                dense_rank.get(row, (None, None))[0],
+                sparse_rank.get(row),
+                dense_rank.get(row, (None, None))[1],
+            )
             for rank, (row, score) in enumerate(fused[:k], start=1)
         )
         regions = tuple(dict.fromkeys(h.chunk.region for h in hits))

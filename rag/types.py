@@ -84,6 +84,7 @@ class Hit:
     rank: int
     dense_rank: int | None = None
     sparse_rank: int | None = None
+    dense_score: float | None = None  # cosine similarity to the question, when dense ran
 
 
 @dataclass(frozen=True)

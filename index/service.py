@@ -1,0 +1,131 @@
+"""The question-answering service every entry point shares: open once, ask many times."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from index.store import OpenIndex, open_index
+from rag.config import Settings
+from rag.pipeline import answer_question
+from rag.retrieve import HybridRetriever, RetrievalResult
+from rag.types import Answer, Chunk, DocMeta
+
+log = logging.getLogger(__name__)
+
+
+class QAService:
+    """An opened index with its retriever and answer settings."""
+
+    def __init__(self, index: OpenIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.docs: dict[str, DocMeta] = index.docs
+        self.retriever = HybridRetriever(
+            index.chunks,
+            index.docs,
+            lambda q: index.encoder.encode_queries([q])[0],
+            index.dense_search,
+            index.sparse_search,
+            index.tokenizer.tokens,
+            settings.retrieval,
+            _load_reranker(settings.retrieval.reranker),
+        )
+
+    @classmethod
+    def open(cls, index_root: Path, settings: Settings) -> QAService:
+        """Open the live index under `index_root` (errors say which command to run)."""
+        return cls(open_index(index_root), settings)
+
+    def retrieve(
+        self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
+    ) -> RetrievalResult:
+        """Ranked passages for a question within its scope."""
+        return self.retriever.search(question, k, region, doc)
+
+    def ask(
+        self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
+    ) -> Answer:
+        """The final Answer (LLM mode when configured, else extractive)."""
+        answer: Answer | None = None
+        for item in self.ask_stream(question, region, doc, k):
+            if isinstance(item, Answer):
+                answer = item
+        if answer is None:
+            raise RuntimeError("answer stream ended without an answer")
+        return answer
+
+    def ask_stream(
+        self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Text deltas (LLM mode only), then the final Answer."""
+        result = self.retrieve(question, region, doc, k)
+        extractive = answer_question(result, self.docs, self.settings.answer)
+        llm = self.settings.llm
+        if not llm.base_url or extractive.abstained or not result.hits:
+            yield extractive
+            return
+        # Lazy: only LLM mode needs the HTTP client.
+        from rag.llm import answer_with_llm
+        from rag.llm_client import ChatClient
+
+        client = ChatClient(llm.base_url, llm.model, llm.api_key, llm.timeout_s)
+        passages = result.hits[: self.settings.answer.passages]
+        yield from answer_with_llm(result.question, passages, client, extractive, self.docs)
+
+    def regions(self) -> list[str]:
+        """Regions of the indexed documents, for filters."""
+        return sorted({m.region for m in self.docs.values() if m.region})
+
+    def status(self) -> dict[str, Any]:
+        """Documents, chunks, model and build time of the live index."""
+        manifest = self.index.manifest
+        return {
+            "documents": len(self.docs),
+            "chunks": len(self.index.chunks),
+            "model": manifest.get("embedding", {}).get("model", ""),
+            "built_at": manifest.get("created_at", ""),
+            "build_id": self.index.build_id,
+        }
+
+    def section_context(self, chunk: Chunk) -> tuple[str, int, int]:
+        """The text of the chunk's section (its passages joined) and the chunk's place in it."""
+        same = sorted(
+            (c for c in self.index.chunks if c.doc == chunk.doc and c.section == chunk.section),
+            key=lambda c: c.start,
+        )
+        parts: list[str] = []
+        length, covered = 0, -1
+        where: dict[int, int] = {}  # source offset where a piece starts -> its place in the text
+        for c in same:
+            if c.end <= covered:
+                continue
+            skip = max(0, covered - c.start)
+            if parts and skip == 0:
+                parts.append("\n")
+                length += 1
+            where[c.start + skip] = length
+            parts.append(c.text[skip:])
+            length += len(c.text) - skip
+            covered = c.end
+        starts = sorted(where)
+        anchor = max((s for s in starts if s <= chunk.start), default=chunk.start)
+        start = where.get(anchor, 0) + (chunk.start - anchor)
+        return "".join(parts), start, start + len(chunk.text)
+
+
+def _load_reranker(name: str) -> Any:
+    """A CrossEncoder scoring (question, passage) pairs, when configured."""
+    if not name:
+        return None
+    # Lazy: sentence-transformers pulls in torch.
+    from sentence_transformers import CrossEncoder
+
+    model = CrossEncoder(name)
+
+    def rerank(question: str, texts: list[str]) -> list[float]:
+        return [float(s) for s in model.predict([(question, t) for t in texts])]
+
+    return rerank

@@ -1,0 +1,80 @@
+"""From retrieved passages to the Answer every entry point shows, per region when mixed."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+
+from rag.abstain import NOT_FOUND, unknown_place
+from rag.answer import compose_extractive
+from rag.config import AnswerSettings
+from rag.metadata import region_aliases
+from rag.question import profile
+from rag.retrieve import RetrievalResult
+from rag.types import Answer, Citation, DocMeta, Hit
+
+MIXED_REGIONS = "问题未指明地区，检索到的内容来自多个地区，以下按地区分别作答。"
+WEAK_EVIDENCE = "相关度较低：以下为可能相关的段落，请核对原文。"
+_CITE = re.compile(r"\[(\d+)\]")
+_MAX_REGION_BLOCKS = 3
+
+
+def answer_question(
+    result: RetrievalResult, docs: Mapping[str, DocMeta], settings: AnswerSettings
+) -> Answer:
+    """The extractive Answer for a retrieval result, abstaining when the documents don't say."""
+    question, hits = result.question, list(result.hits)
+    names = _all_names(docs)
+    place = unknown_place(question, names)
+    if place is not None:
+        notice = f"已收录的文件不涉及“{place}”。"
+        return Answer(question, NOT_FOUND, (), True, "extractive", (notice,), tuple(hits))
+    if result.mixed_regions:
+        return _per_region(question, hits, names, settings)
+    answer = compose_extractive(question, hits, profile(question, names), settings)
+    return _with_weak_notice(answer)
+
+
+def _all_names(docs: Mapping[str, DocMeta]) -> list[str]:
+    regions = {m.region for m in docs.values() if m.region}
+    return sorted({alias for r in regions for alias in region_aliases(r)} | regions)
+
+
+def _with_weak_notice(answer: Answer) -> Answer:
+    if answer.abstained and answer.hits and WEAK_EVIDENCE not in answer.notices:
+        return dataclasses.replace(answer, notices=(*answer.notices, WEAK_EVIDENCE))
+    return answer
+
+
+def _per_region(
+    question: str, hits: list[Hit], names: Sequence[str], settings: AnswerSettings
+) -> Answer:
+    """One cited block per region, so a staff member sees which plan says what."""
+    regions = list(dict.fromkeys(h.chunk.region for h in hits))[:_MAX_REGION_BLOCKS]
+    prof = profile(question, names)
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    for region in regions:
+        part = compose_extractive(
+            question, [h for h in hits if h.chunk.region == region], prof, settings
+        )
+        if part.abstained:
+            continue
+        offset = len(citations)
+        text = _CITE.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text)
+        blocks.append(f"【{region or '未标明地区'}】\n{text}")
+        citations.extend(dataclasses.replace(c, n=c.n + offset) for c in part.citations)
+    if not blocks:
+        return _with_weak_notice(
+            Answer(question, NOT_FOUND, (), True, "extractive", (), tuple(hits))
+        )
+    return Answer(
+        question,
+        "\n\n".join(blocks),
+        tuple(citations),
+        False,
+        "extractive",
+        (MIXED_REGIONS,),
+        tuple(hits),
+    )
