@@ -1,0 +1,180 @@
+"""The chat app in headless Chromium: ask, read highlighted sources, filter, rate, stay safe."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_ui_handlers import HUANGPU_REGION, SAMPLE_QUESTION, build_ui_index
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 30_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, session_home: Path
+) -> Iterator[dict[str, Any]]:
+    """One app instance for the module, on a free port, with its feedback log."""
+    from index.service import QAService
+    from ui.app import build_app, launch
+    from ui.feedback import FeedbackLog
+    from ui.handlers import ChatHandlers
+
+    folder = tmp_path_factory.mktemp("ui-browser")
+    root, settings = build_ui_index(folder, session_home)
+    feedback = FeedbackLog(folder / "data" / "feedback.jsonl")
+    demo = build_app(ChatHandlers(QAService.open(root, settings), feedback))
+    url = launch(demo, host="127.0.0.1", port=_free_port(), block=False)
+    yield {"url": url, "feedback": feedback}
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: dict[str, Any]) -> Iterator[Any]:
+    """A fresh browser session on the app; collects any dialog a page script opens."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    tab.dialogs = []
+    tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    tab.goto(server["url"])
+    tab.wait_for_selector("#pq-question textarea")
+    yield tab
+    context.close()
+
+
+def _ask(page: Any, question: str) -> None:
+    """Type a question, send it, and wait until the answer bubble is complete."""
+    answers = page.locator("#pq-chat .message.bot")
+    before = answers.count()
+    page.fill("#pq-question textarea", question)
+    page.click("#pq-send")
+    page.wait_for_function(
+        """([n]) => {
+            const bots = document.querySelectorAll('#pq-chat .message.bot');
+            return bots.length > n && !bots[bots.length - 1].innerText.includes('正在检索');
+        }""",
+        arg=[before],
+    )
+
+
+def _last_answer(page: Any) -> str:
+    return page.locator("#pq-chat .message.bot").last.inner_text()
+
+
+def _choose(page: Any, dropdown: str, option: str) -> None:
+    page.click(f"{dropdown} input")
+    page.locator(f"{dropdown} [role=option][aria-label='{option}']").click()
+
+
+def test_sample_question_shows_answer_marked_source_and_its_context(page: Any) -> None:
+    assert "索引：3 份文件" in page.inner_text("#pq-status")
+    page.get_by_role("button", name=SAMPLE_QUESTION, exact=True).click()  # an example
+    page.wait_for_function(
+        "([q]) => document.querySelector('#pq-question textarea').value === q",
+        arg=[SAMPLE_QUESTION],
+    )
+    page.click("#pq-send")
+    marked = page.locator("#pq-sources .pq-passage mark").first
+    marked.wait_for()
+    assert marked.inner_text().startswith("动力电池与新能源汽车产业，以氢能产业园为载体")
+    assert "重点布局氢能与燃料电池产业。[1]" in _last_answer(page)
+    sources = page.inner_text("#pq-sources")
+    assert "新乡高新区国民经济和社会发展第十四个五年规划纲要" in sources
+    assert "新乡高新区 · 2021-10-14 · 新开〔2021〕91号" in sources
+    assert "第四章 建设实力高新，加快发展现代产业体系 › 第二节 做精做强主导产业" in sources
+
+    context = page.locator("#pq-sources .pq-context-text").first
+    assert not context.is_visible()
+    page.locator("#pq-sources summary", has_text="查看原文上下文").first.click()
+    context.wait_for(state="visible")
+    assert context.locator(".pq-here mark").first.is_visible()
+    assert "生命科学和生物技术产业" in context.inner_text()
+
+
+def test_copy_button_copies_answer_with_numbered_sources(page: Any) -> None:
+    _ask(page, SAMPLE_QUESTION)
+    page.click("#pq-copy")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("《新乡高新区国民经济和社会发展第十四个五年规划纲要》")
+    assert (
+        "\n出处：\n[1] 《新乡高新区国民经济和社会发展第十四个五年规划纲要》（2021-10-14）" in copied
+    )
+
+
+def test_thumbs_up_is_written_to_the_feedback_log(page: Any, server: dict[str, Any]) -> None:
+    _ask(page, SAMPLE_QUESTION)
+    page.click("#pq-up")
+    page.wait_for_function("document.querySelector('#pq-note').innerText.includes('已记录')")
+    records = [json.loads(line) for line in server["feedback"].path.read_text("utf-8").splitlines()]
+    last = records[-1]
+    assert last["rating"] == "up" and last["question"] == SAMPLE_QUESTION
+    assert last["citations"][0]["doc"] == "xinxiang.txt" and last["time"]
+
+
+def test_region_filter_limits_documents_and_answers(page: Any) -> None:
+    _choose(page, "#pq-region", HUANGPU_REGION)
+    page.click("#pq-doc input")
+    options = page.locator("#pq-doc [role=option]")
+    options.first.wait_for()
+    labels = [options.nth(i).get_attribute("aria-label") for i in range(options.count())]
+    assert labels == ["全部文件", "广州市黄埔区数字经济发展规划（2021-06-30）"]
+    page.keyboard.press("Escape")
+    _ask(page, "氢能产业的目标是什么")
+    assert "加氢站10座" in _last_answer(page)
+    sources = page.inner_text("#pq-sources")
+    assert "广州市黄埔区数字经济发展规划" in sources and "新乡" not in sources
+
+
+def test_document_markup_is_shown_as_text_and_never_runs(page: Any) -> None:
+    _ask(page, "网页安全测试规划要求什么")
+    page.locator("#pq-sources summary").last.click()
+    literal = "<script>alert(1)</script>与<img src=x onerror=alert(1)>"
+    assert literal in _last_answer(page)
+    assert literal in page.inner_text("#pq-sources")
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(300)  # give an injected handler time to fire, if there were one
+    assert page.dialogs == []
+
+
+def test_too_long_question_is_refused_in_one_line(page: Any) -> None:
+    _ask(page, "氢" * 2001)
+    answer = _last_answer(page)
+    assert answer.startswith("⚠️ 无法检索") and "2000" in answer
+    assert "Traceback" not in page.inner_text("body")
