@@ -48,9 +48,10 @@ def server(
     folder = tmp_path_factory.mktemp("ui-browser")
     root, settings = build_ui_index(folder, session_home)
     feedback = FeedbackLog(folder / "data" / "feedback.jsonl")
-    demo = build_app(ChatHandlers(QAService.open(root, settings), feedback))
+    handlers = ChatHandlers(QAService.open(root, settings), feedback)
+    demo = build_app(handlers)
     url = launch(demo, host="127.0.0.1", port=_free_port(), block=False)
-    yield {"url": url, "feedback": feedback}
+    yield {"url": url, "feedback": feedback, "handlers": handlers, "docs": folder / "docs"}
     demo.close()
 
 
@@ -178,3 +179,51 @@ def test_too_long_question_is_refused_in_one_line(page: Any) -> None:
     answer = _last_answer(page)
     assert answer.startswith("⚠️ 无法检索") and "2000" in answer
     assert "Traceback" not in page.inner_text("body")
+
+
+def test_no_file_of_the_machine_is_served(server: dict[str, Any]) -> None:
+    import httpx
+
+    for path in (server["docs"] / "xinxiang.txt", Path("/etc/passwd")):
+        for route in ("gradio_api/file=", "file="):
+            response = httpx.get(f"{server['url']}{route}{path}")
+            assert response.status_code in (403, 404), (route, path)
+            assert "新开〔2021〕91号" not in response.text and "root:" not in response.text
+
+
+def _sign_in(page: Any, user: str, password: str) -> None:
+    # gradio's login form clears itself after a failed attempt: fill both fields each time.
+    page.fill("input[data-testid=textbox]", user)
+    page.fill("input[data-testid=password]", password)
+    page.get_by_role("button", name="Login").click()
+
+
+def test_sign_in_is_required_and_names_the_rater(
+    browser: Any, server: dict[str, Any], tmp_path: Path
+) -> None:
+    from ui.app import build_app, launch
+    from ui.auth import auth_line, make_authenticator, read_auth_file
+
+    users = tmp_path / "users.txt"
+    users.write_text(auth_line("alice", "correct horse", 1_000) + "\n", encoding="utf-8")
+    demo = build_app(server["handlers"])
+    url = launch(
+        demo, port=_free_port(), auth=make_authenticator(read_auth_file(users)), block=False
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto(url)
+        _sign_in(page, "alice", "wrong")
+        page.get_by_text("Incorrect credentials").wait_for()
+        _sign_in(page, "alice", "correct horse")
+        page.wait_for_selector("#pq-question textarea")
+        _ask(page, SAMPLE_QUESTION)
+        page.click("#pq-up")
+        page.wait_for_function("document.querySelector('#pq-note').innerText.includes('已记录')")
+    finally:
+        context.close()
+        demo.close()
+    last = json.loads(server["feedback"].path.read_text("utf-8").splitlines()[-1])
+    assert last["user"] == "alice" and last["rating"] == "up"
