@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 BuildProgress = Callable[[str, int, int], None]
 
 LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "torch", "numpy")
-_EMBED_SLICE = 64  # passages per encode call, so progress moves during long embeddings
 
 
 class NoDocumentsError(ValueError):
@@ -234,10 +233,12 @@ def _embed(
         if key in reusable:
             vectors[i] = reusable[key]
     progress("embed", 0, len(todo))
-    for lo in range(0, len(todo), _EMBED_SLICE):
-        rows = todo[lo : lo + _EMBED_SLICE]
-        vectors[rows] = encoder.encode_passages([chunks[i].index_text for i in rows])
-        progress("embed", lo + len(rows), len(todo))
+    if todo:
+        # One call: the encoder batches the texts by length across all of them.
+        vectors[todo] = encoder.encode_passages(
+            [chunks[i].index_text for i in todo],
+            progress=lambda done: progress("embed", done, len(todo)),
+        )
     return vectors, len(chunks) - len(todo)
 
 
@@ -283,4 +284,4 @@ def _version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+        return "unknown"  # running from a source tree that was never pip-installed

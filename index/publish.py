@@ -63,7 +63,8 @@ def resolve_live(index_root: Path) -> Path:
         )
     build_id = pointer.read_text(encoding="utf-8").strip()
     folder = index_root / BUILDS / build_id
-    if not build_id or "/" in build_id or not (folder / MANIFEST).is_file():
+    is_name = bool(build_id) and Path(build_id).name == build_id and build_id[0] != "."
+    if not is_name or not (folder / MANIFEST).is_file():
         raise IndexNotFoundError(
             f"{pointer} names build {build_id!r}, which is missing or incomplete: "
             f"rebuild with `{build_command(index_root)}`"
