@@ -1,0 +1,144 @@
+"""Embed passages and questions with a sentence-transformers model, the same way every time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.model_store import quiet_hf_progress, resolve_model
+from index.paths import models_dir
+from rag.config import EmbeddingSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingModelError(RuntimeError):
+    """The embedding model cannot be loaded or produced unusable vectors."""
+
+
+class Encoder:
+    """A loaded embedding model plus the settings (prompts, batch size) it is used with.
+
+    The constructor takes over `model` (it caps its max length at the settings'); use `load`.
+    """
+
+    def __init__(self, model: SentenceTransformer, settings: EmbeddingSettings) -> None:
+        limit = model.max_seq_length
+        # Bag-of-tokens models report an infinite, read-only limit.
+        if isinstance(limit, int) and limit > settings.max_seq_length:
+            model.max_seq_length = settings.max_seq_length
+        self._model = model
+        self.settings = settings
+        self.model_id = settings.model
+        dim = model.get_embedding_dimension()
+        if not dim:
+            raise EmbeddingModelError(f"{settings.model}: the model reports no embedding size")
+        self.dim = int(dim)
+        self.fingerprint = _fingerprint(model, settings)
+
+    @classmethod
+    def load(cls, settings: EmbeddingSettings) -> Encoder:
+        """Load `settings.model` (the bundled default, a hub id or a local folder) on the CPU."""
+        # torch and sentence-transformers take seconds to import: only when a model is needed.
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        target = resolve_model(settings.model, models_dir())
+        threads = _cpu_threads()
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        log.info("loading embedding model %s (%s) with %d threads", settings.model, target, threads)
+        try:
+            with quiet_hf_progress():
+                model = SentenceTransformer(str(target), device="cpu")
+        except (OSError, ValueError) as err:
+            raise EmbeddingModelError(
+                f"cannot load embedding model {settings.model!r} from {target}: {err}; "
+                "give a local sentence-transformers folder or the default "
+                f"{EmbeddingSettings().model!r}"
+            ) from err
+        return cls(model, settings)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The underlying model, for token counts and diagnostics."""
+        return self._model
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors (n, dim) for questions, each prefixed with the query prompt."""
+        return self._encode(texts, self.settings.query_prompt, None)
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Unit vectors (n, dim) for passages; `progress(done)` is called after each batch."""
+        return self._encode(texts, self.settings.passage_prompt, progress)
+
+    def _encode(
+        self, texts: Sequence[str], prompt: str, progress: Callable[[int], None] | None
+    ) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Longest first, so each batch holds texts of similar length and pads little;
+        # a text's vector does not depend on its batch-mates.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        size = self.settings.batch_size
+        for start in range(0, len(order), size):
+            rows = order[start : start + size]
+            out[rows] = self._model.encode(
+                [texts[i] for i in rows],
+                prompt=prompt,
+                batch_size=size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            if progress is not None:
+                progress(min(start + size, len(order)))
+        if not np.isfinite(out).all():
+            raise EmbeddingModelError(f"{self.model_id}: the model produced non-finite vectors")
+        return out
+
+
+def _cpu_threads() -> int:
+    """CPUs this process may run on (respects affinity masks and container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # platforms without sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
+def _fingerprint(model: SentenceTransformer, settings: EmbeddingSettings) -> str:
+    """sha256 of the exact weights, tokenizer, module pipeline, prompts and max length."""
+    import torch  # already loaded along with the model
+
+    digest = hashlib.sha256()
+    recipe = {
+        "prompts": [settings.query_prompt, settings.passage_prompt],
+        "max_seq_length": model.max_seq_length,
+        "modules": [[type(module).__name__, _module_config(module)] for module in model.children()],
+    }
+    digest.update(json.dumps(recipe, sort_keys=True, default=str).encode("utf-8"))
+    tokenizer = getattr(model, "tokenizer", None)
+    backend = getattr(tokenizer, "backend_tokenizer", tokenizer)
+    if backend is not None and hasattr(backend, "to_str"):
+        digest.update(backend.to_str().encode("utf-8"))
+    for name, tensor in sorted(model.state_dict().items()):
+        flat = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name}:{flat.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(memoryview(flat.view(torch.uint8).numpy()))
+    return digest.hexdigest()
+
+
+def _module_config(module: object) -> object:
+    get_config = getattr(module, "get_config_dict", None)
+    return get_config() if callable(get_config) else None
