@@ -80,7 +80,10 @@ def build_app(handlers: ChatHandlers, examples: Sequence[str] = EXAMPLES) -> gr.
             with gr.Column(scale=2):
                 gr.Markdown("### 出处")
                 # js_on_load=None: no click handler on the panel, it only shows text.
-                sources = gr.HTML(render_sources(None, []), elem_id="pq-sources", js_on_load=None)
+                sources = gr.HTML(
+                    render_sources(None, []), elem_id="pq-sources", js_on_load=None,
+                    max_height=760, autoscroll=False,
+                )  # fmt: skip
 
         gr.on(
             [question.submit, send.click],
