@@ -6,7 +6,8 @@ users for S seconds; each asks dev-set questions one after another through the
 app's `/ask` endpoint (the same queue and handler the page uses). Prints a markdown
 table of answers/s, latency percentiles and errors:
 
-    python bench/load_bench.py [--index var/index] [--users 20] [--seconds 60] [--url URL]
+    python bench/load_bench.py [--index var/index] [--users 20] [--seconds 60]
+                               [--concurrency 2] [--url URL]
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20, help="concurrent simulated users")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long they ask")
     parser.add_argument("--url", help="an already running app (skip starting one)")
+    parser.add_argument("--concurrency", type=int, default=2, help="serve --concurrency")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     questions = _questions(GOLD)
-    with _server(args.index, args.url) as url:
+    with _server(args.index, args.url, args.concurrency) as url:
         tally, wall = _run_users(url, questions, args.users, args.seconds)
-    print(_table(tally, wall, args.users, args.seconds))
+    print(_table(tally, wall, args.users, args.seconds, args.concurrency))
     return 1 if not tally.latencies else 0
 
 
@@ -74,14 +76,14 @@ def _questions(path: Path) -> list[str]:
 
 
 @contextmanager
-def _server(index: Path, url: str | None) -> Iterator[str]:
+def _server(index: Path, url: str | None, concurrency: int) -> Iterator[str]:
     """The app's URL: the given one, or a `policyqa serve` started here and stopped after."""
     if url:
         yield url.rstrip("/") + "/"
         return
     port = _free_port()
     command = [sys.executable, "-m", "ui.cli", "-q", "serve", "--index", str(index)]
-    command += ["--port", str(port)]
+    command += ["--port", str(port), "--concurrency", str(concurrency)]
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
     process = subprocess.Popen(command, cwd=root, env=env)
@@ -154,7 +156,7 @@ def _user(url: str, questions: list[str], number: int, stop_at: float, tally: Ta
             tally.add(time.monotonic() - began)
 
 
-def _table(tally: Tally, wall: float, users: int, seconds: float) -> str:
+def _table(tally: Tally, wall: float, users: int, seconds: float, concurrency: int) -> str:
     lat = sorted(tally.latencies)
 
     def pct(p: float) -> str:
@@ -162,9 +164,11 @@ def _table(tally: Tally, wall: float, users: int, seconds: float) -> str:
 
     mean = f"{statistics.fmean(lat):.2f}" if lat else "—"
     rows = [
-        "| users | seconds | answers | answers/s | p50 s | p95 s | max s | mean s | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| {users} | {seconds:.0f} (wall {wall:.0f}) | {len(lat)} | {len(lat) / wall:.2f} | "
+        "| users | concurrency | seconds | answers | answers/s | p50 s | p95 s | max s | mean s "
+        "| errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| {users} | {concurrency} | {seconds:.0f} (wall {wall:.0f}) | {len(lat)} | "
+        f"{len(lat) / wall:.2f} | "
         f"{pct(0.50)} | {pct(0.95)} | {lat[-1] if lat else 0:.2f} | {mean} | "
         f"{len(tally.errors)} |",
     ]

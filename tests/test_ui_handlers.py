@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -345,3 +346,21 @@ def test_feedback_lines_are_json(handlers: ChatHandlers) -> None:
     raw = handlers.feedback.path.read_text(encoding="utf-8").splitlines()
     assert len(raw) == 1 and json.loads(raw[0])["question"] == SAMPLE_QUESTION
     assert "新乡" in raw[0]  # written as UTF-8, not \\u escapes
+
+
+def test_serve_on_a_taken_port_fails_in_one_line(
+    ui_index: tuple[Path, Settings], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, _ = ui_index
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--index", str(root), "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+def test_serve_refuses_zero_concurrency(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--concurrency", "0"]) == 1
+    assert "--concurrency must be at least 1" in capsys.readouterr().err

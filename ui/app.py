@@ -11,8 +11,8 @@ from ui.render import SOURCES_CSS, render_sources
 if TYPE_CHECKING:
     import gradio as gr
 
-# Questions answered at once; more wait in gradio's queue. Answering is CPU-bound
-# (the query embedding), so more threads than cores only adds latency.
+# Questions answered at once (more wait in gradio's queue). Answering is CPU-bound,
+# so about the number of cores; `policyqa serve --concurrency N` changes it.
 ASK_CONCURRENCY = 2
 EXAMPLES = (
     "新乡高新区的氢能目标是什么",
@@ -40,7 +40,11 @@ async (text) => {
 """
 
 
-def build_app(handlers: ChatHandlers, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
+def build_app(
+    handlers: ChatHandlers,
+    examples: Sequence[str] = EXAMPLES,
+    concurrency: int = ASK_CONCURRENCY,
+) -> gr.Blocks:
     """The page: filters, chat and feedback on the left, the sources panel on the right."""
     # Lazy: gradio takes seconds to import; only `policyqa serve` and its tests need it.
     import gradio as gr
@@ -91,7 +95,7 @@ def build_app(handlers: ChatHandlers, examples: Sequence[str] = EXAMPLES) -> gr.
             inputs=[question, chatbot, region, doc, turn],
             outputs=[question, chatbot, sources, copy_box, turn],
             api_name="ask",
-            concurrency_limit=ASK_CONCURRENCY,
+            concurrency_limit=concurrency,
         )
         region.change(
             lambda r: gr.Dropdown(choices=handlers.doc_choices(r), value=ANY_DOC),

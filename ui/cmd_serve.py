@@ -12,6 +12,7 @@ from index.paths import DEFAULT_INDEX
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+DEFAULT_CONCURRENCY = 2  # questions answered at once: about the CPU cores
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="JSONL file for 👍/👎 feedback (default: $POLICYQA_HOME/feedback.jsonl)",
     )  # fmt: skip
     serve.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+        help=f"questions answered at once; others wait in line (default: {DEFAULT_CONCURRENCY})",
+    )  # fmt: skip
+    serve.add_argument(
         "--hash-password", metavar="USER",
         help="print an auth-file line for USER (password read from the terminal or stdin) and exit",
     )  # fmt: skip
@@ -74,10 +79,12 @@ def run(args: argparse.Namespace) -> int:
     from ui.feedback import FeedbackLog, default_feedback_path
     from ui.handlers import ChatHandlers
 
+    if args.concurrency < 1:
+        raise ServeError(f"--concurrency must be at least 1, got {args.concurrency}")
     users = read_auth_file(args.auth_file) if args.auth_file else None
     service = QAService.open(args.index, load_settings(args.config))
     feedback = FeedbackLog(args.feedback or default_feedback_path())
-    demo = build_app(ChatHandlers(service, feedback))
+    demo = build_app(ChatHandlers(service, feedback), concurrency=args.concurrency)
     auth = make_authenticator(users) if users else None
     try:
         url = launch(demo, host=args.host, port=args.port, auth=auth, block=False)
