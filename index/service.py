@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.store import OpenIndex, open_index
 from rag.config import Settings
-from rag.pipeline import answer_question
+from rag.pipeline import AnswerContext, answer_question
+from rag.question import TermWeights
 from rag.retrieve import HybridRetriever, RetrievalResult
 from rag.types import Answer, Chunk, DocMeta
 
@@ -23,10 +26,17 @@ class QAService:
         self.index = index
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
+        self._query_vectors: dict[str, np.ndarray] = {}
+        self.answer_context = AnswerContext(
+            index.docs,
+            TermWeights.from_texts(c.text for c in index.chunks),
+            self._query_vector,
+            index.encoder.encode_passages,
+        )
         self.retriever = HybridRetriever(
             index.chunks,
             index.docs,
-            lambda q: index.encoder.encode_queries([q])[0],
+            self._query_vector,
             index.dense_search,
             index.sparse_search,
             index.tokenizer.tokens,
@@ -62,7 +72,7 @@ class QAService:
     ) -> Iterator[str | Answer]:
         """Text deltas (LLM mode only), then the final Answer."""
         result = self.retrieve(question, region, doc, k)
-        extractive = answer_question(result, self.docs, self.settings.answer)
+        extractive = answer_question(result, self.answer_context, self.settings.answer)
         llm = self.settings.llm
         if not llm.base_url or extractive.abstained or not result.hits:
             yield extractive
@@ -74,6 +84,14 @@ class QAService:
         client = ChatClient(llm.base_url, llm.model, llm.api_key, llm.timeout_s)
         passages = result.hits[: self.settings.answer.passages]
         yield from answer_with_llm(result.question, passages, client, extractive, self.docs)
+
+    def _query_vector(self, question: str) -> np.ndarray:
+        """The question's embedding, computed once per question for retrieval and answering."""
+        if question not in self._query_vectors:
+            if len(self._query_vectors) > 256:
+                self._query_vectors.clear()
+            self._query_vectors[question] = self.index.encoder.encode_queries([question])[0]
+        return self._query_vectors[question]
 
     def regions(self) -> list[str]:
         """Regions of the indexed documents, for filters."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from rag.question import QuestionProfile, bigrams, overlap
+from rag.question import UNIFORM, QuestionProfile, TermWeights, bigrams, overlap
 from rag.types import Hit
 
 NOT_FOUND = "未在已收录的文件中找到相关内容。"
@@ -14,7 +14,12 @@ _LEADING_PLACE = re.compile(r"^(?:请问)?(?:在)?([\u4e00-\u9fff]{2,8}?)(高新
 _YEAR_PENALTY = 1.0
 
 
-def evidence_strength(prof: QuestionProfile, hits: Sequence[Hit], chosen: Sequence[str]) -> float:
+def evidence_strength(
+    prof: QuestionProfile,
+    hits: Sequence[Hit],
+    chosen: Sequence[str],
+    weights: TermWeights = UNIFORM,
+) -> float:
     """Lexical coverage of the question by the chosen sentences plus the best dense similarity.
 
     Not a rank-fusion score (those carry no absolute meaning): both parts are
@@ -22,7 +27,7 @@ def evidence_strength(prof: QuestionProfile, hits: Sequence[Hit], chosen: Sequen
     A year the question pins down (2019年) that the evidence never states costs a full point.
     """
     text = " ".join(chosen).lower()
-    coverage = overlap(bigrams(prof.key_text), text)
+    coverage = overlap(bigrams(prof.key_text), text, weights)
     dense = max((h.dense_score for h in hits[:3] if h.dense_score is not None), default=0.0)
     missing_years = [y for y in prof.years if y not in text]
     return coverage + dense - _YEAR_PENALTY * bool(missing_years)

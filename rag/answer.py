@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from rag.abstain import NOT_FOUND, evidence_strength
 from rag.config import AnswerSettings
-from rag.question import FACT, LIST, TARGET, QuestionProfile, bigrams, overlap
+from rag.question import FACT, LIST, TARGET, UNIFORM, QuestionProfile, TermWeights, bigrams, overlap
 from rag.sentences import sentence_spans
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation, DocMeta, Hit
 
 _HAS_NUMBER = re.compile(r"\d")
 _TARGET_CUE = re.compile(r"力争|到20[2-3]\d年|达到|目标|以上|突破|培育|建成")
 _LIST_CUE = re.compile(r"[、；;]|一是|二是|包括|分别|[:：]$")
+# A sentence that opens an item of an enumeration: ——…, 一是…, (一)…, 1.…
+_ITEM_START = re.compile(
+    r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．])"
+)
 _LEAD_IN = re.compile(r"[:：]$")
+_HEADING_MATCH = 0.5  # share of the question's weighted bigrams a section path must hold
+_FOLLOW = 3  # sentences read on after the best one, where lists and measures continue
+_WEAK_LEXICAL = 0.5  # below this best lexical score, sentence embeddings are consulted
+
+EmbedSentences = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -23,24 +34,27 @@ class Candidate:
     """A sentence of a retrieved passage, scored against the question."""
 
     hit_index: int
+    position: int  # index of the sentence within its passage
     start: int
     end: int
     text: str
     score: float
 
 
-def score_sentences(prof: QuestionProfile, hits: Sequence[Hit], passages: int) -> list[Candidate]:
-    """Every sentence of the top passages with its relevance to the question."""
+def score_sentences(
+    prof: QuestionProfile, hits: Sequence[Hit], weights: TermWeights = UNIFORM
+) -> list[Candidate]:
+    """Every sentence of the given passages with its relevance to the question."""
     grams = bigrams(prof.key_text)
     out: list[Candidate] = []
-    for i, hit in enumerate(hits[:passages]):
+    for i, hit in enumerate(hits):
         chunk = hit.chunk
-        context = overlap(grams, " ".join(chunk.section).lower())
-        for start, end in sentence_spans(chunk.text, chunk.start):
+        context = overlap(grams, " ".join(chunk.section).lower(), weights)
+        for pos, (start, end) in enumerate(sentence_spans(chunk.text, chunk.start)):
             text = chunk.text[start - chunk.start : end - chunk.start]
-            score = overlap(grams, text.lower()) + 0.2 * context + 0.15 / (i + 1)
+            score = overlap(grams, text.lower(), weights) + 0.2 * context + 0.15 / (i + 1)
             score += _cue_bonus(prof, text)
-            out.append(Candidate(i, start, end, text, score))
+            out.append(Candidate(i, pos, start, end, text, score))
     return out
 
 
@@ -57,30 +71,80 @@ def _cue_bonus(prof: QuestionProfile, text: str) -> float:
     return bonus
 
 
-def select(
-    prof: QuestionProfile, candidates: list[Candidate], settings: AnswerSettings
+def with_sentence_similarity(
+    candidates: list[Candidate], query_vec: np.ndarray, embed: EmbedSentences, top: int
 ) -> list[Candidate]:
-    """The best sentence, then what completes it: the rest of a list, close runners-up."""
+    """Add embedding similarity to the scores of the top passages' sentences (paraphrases)."""
+    near = [c for c in candidates if c.hit_index < top]
+    if not near:
+        return candidates
+    sims = embed([c.text for c in near]) @ query_vec
+    boost = {id(c): float(s) for c, s in zip(near, sims, strict=True)}
+    return [
+        Candidate(c.hit_index, c.position, c.start, c.end, c.text, c.score + boost.get(id(c), 0.0))
+        for c in candidates
+    ]
+
+
+def select(
+    prof: QuestionProfile,
+    candidates: list[Candidate],
+    hits: Sequence[Hit],
+    settings: AnswerSettings,
+    weights: TermWeights = UNIFORM,
+) -> list[Candidate]:
+    """The best sentence, then what completes it: the items of a list, the rest of a measure."""
     if not candidates:
         return []
     best = max(candidates, key=lambda c: c.score)
-    limit = 2 if prof.kind == FACT else settings.max_sentences
-    ratio = 0.85 if prof.kind == FACT else 0.6
-    chosen = {(best.hit_index, best.start): best}
-    same_passage = [c for c in candidates if c.hit_index == best.hit_index]
-    if _LEAD_IN.search(best.text) or prof.kind != FACT:
-        after = [c for c in same_passage if c.start > best.start][
-            : 3 if _LEAD_IN.search(best.text) else 0
-        ]
-        chosen.update({(c.hit_index, c.start): c for c in after})
+    if prof.kind == FACT:
+        return _fact(best, candidates)
+
+    def key(c: Candidate) -> tuple[str, int]:
+        # Overlapping passages repeat sentences: one source span is quoted once.
+        return hits[c.hit_index].chunk.doc, c.start
+
+    chosen = {key(best): best}
+    by_passage: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_passage.setdefault(c.hit_index, []).append(c)
+    follow = [c for c in by_passage[best.hit_index] if 0 < c.position - best.position <= _FOLLOW]
+    for c in follow:
+        chosen.setdefault(key(c), c)
+    if prof.kind == LIST:
+        for c in _list_items(prof, by_passage, hits, weights):
+            chosen.setdefault(key(c), c)
     for c in sorted(candidates, key=lambda c: -c.score):
-        if len(chosen) >= limit:
-            break
-        if c.score >= ratio * best.score and (
-            c.hit_index == best.hit_index or c.score >= 0.9 * best.score
-        ):
-            chosen.setdefault((c.hit_index, c.start), c)
-    return list(chosen.values())[: max(limit, 1)]
+        same = c.hit_index == best.hit_index
+        if c.score >= (0.6 if same else 0.85) * best.score:
+            chosen.setdefault(key(c), c)
+    ranked = sorted(chosen.values(), key=lambda c: -c.score)
+    return ranked[: settings.max_sentences]
+
+
+def _fact(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """One sentence, or two when a close runner-up also states a figure."""
+    for c in sorted(candidates, key=lambda c: -c.score):
+        if c is not best and c.score >= 0.85 * best.score and _HAS_NUMBER.search(c.text):
+            return [best, c]
+    return [best]
+
+
+def _list_items(
+    prof: QuestionProfile,
+    by_passage: Mapping[int, list[Candidate]],
+    hits: Sequence[Hit],
+    weights: TermWeights,
+) -> list[Candidate]:
+    """Items of the enumeration a list question asks for, from passages whose section matches."""
+    grams = bigrams(prof.key_text)
+    items: list[Candidate] = []
+    for i, sentences in by_passage.items():
+        if overlap(grams, " ".join(hits[i].chunk.section).lower(), weights) < _HEADING_MATCH:
+            continue
+        items.append(sentences[0])  # an item section's first sentence names the item
+        items.extend(c for c in sentences[1:] if _ITEM_START.match(c.text))
+    return items
 
 
 def compose_extractive(
@@ -88,30 +152,34 @@ def compose_extractive(
     hits: Sequence[Hit],
     prof: QuestionProfile,
     settings: AnswerSettings,
-    notices: Sequence[str] = (),
+    weights: TermWeights = UNIFORM,
+    docs: Mapping[str, DocMeta] | None = None,
+    similarity: Callable[[list[Candidate]], list[Candidate]] | None = None,
 ) -> Answer:
     """Cite verbatim sentences, grouped by document; abstain when the evidence is weak."""
-    candidates = score_sentences(prof, hits, settings.passages)
-    chosen = select(prof, candidates, settings)
-    strength = evidence_strength(prof, hits, [c.text for c in chosen])
+    passages = list(hits[: settings.passages])
+    candidates = score_sentences(prof, passages, weights)
+    weak = bool(candidates) and max(c.score for c in candidates) < _WEAK_LEXICAL
+    if similarity is not None and weak:
+        candidates = similarity(candidates)
+    chosen = select(prof, candidates, passages, settings, weights)
+    strength = evidence_strength(prof, hits, [c.text for c in chosen], weights)
     if not chosen or strength < settings.abstain_threshold:
-        return Answer(question, NOT_FOUND, (), True, "extractive", tuple(notices), tuple(hits))
-    citations, text = _cite(hits, chosen)
-    return Answer(question, text, citations, False, "extractive", tuple(notices), tuple(hits))
+        return Answer(question, NOT_FOUND, (), True, "extractive", (), tuple(hits))
+    citations, text = _cite(passages, chosen, docs or {})
+    return Answer(question, text, citations, False, "extractive", (), tuple(hits))
 
 
-def _cite(hits: Sequence[Hit], chosen: list[Candidate]) -> tuple[tuple[Citation, ...], str]:
-    """Number cited passages [1..n] in reading order and write the grouped answer text."""
+def _cite(
+    hits: Sequence[Hit], chosen: list[Candidate], docs: Mapping[str, DocMeta]
+) -> tuple[tuple[Citation, ...], str]:
+    """Number cited passages [1..n] in reading order and write the answer grouped by document."""
     ordered = sorted(chosen, key=lambda c: (hits[c.hit_index].chunk.doc, c.start))
     numbers: dict[int, int] = {}
     for c in ordered:
         numbers.setdefault(c.hit_index, len(numbers) + 1)
     citations = tuple(
-        Citation(
-            n,
-            hits[i],
-            tuple((c.start, c.end) for c in ordered if c.hit_index == i),
-        )
+        Citation(n, hits[i], tuple((c.start, c.end) for c in ordered if c.hit_index == i))
         for i, n in numbers.items()
     )
     lines: list[str] = []
@@ -120,6 +188,8 @@ def _cite(hits: Sequence[Hit], chosen: list[Candidate]) -> tuple[tuple[Citation,
         chunk = hits[c.hit_index].chunk
         if chunk.doc != current_doc:
             current_doc = chunk.doc
-            lines.append(f"《{chunk.title or chunk.doc}》")
+            meta = docs.get(chunk.doc)
+            date = f"（{meta.date}）" if meta and meta.date else ""
+            lines.append(f"《{chunk.title or chunk.doc}》{date}")
         lines.append(f"{c.text}[{numbers[c.hit_index]}]")
     return citations, "\n".join(lines)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from rag.abstain import NOT_FOUND, unknown_place
-from rag.answer import compose_extractive
+from rag.answer import Candidate, EmbedSentences, compose_extractive, with_sentence_similarity
 from rag.config import AnswerSettings
 from rag.metadata import region_aliases
-from rag.question import profile
+from rag.question import UNIFORM, TermWeights, profile
 from rag.retrieve import RetrievalResult
 from rag.types import Answer, Citation, DocMeta, Hit
 
@@ -20,10 +23,21 @@ _CITE = re.compile(r"\[(\d+)\]")
 _MAX_REGION_BLOCKS = 3
 
 
+@dataclass(frozen=True)
+class AnswerContext:
+    """What the composer knows beyond the passages: documents, term weights, embeddings."""
+
+    docs: Mapping[str, DocMeta]
+    weights: TermWeights = UNIFORM
+    query_vec: Callable[[str], np.ndarray] | None = None
+    embed_sentences: EmbedSentences | None = None
+
+
 def answer_question(
-    result: RetrievalResult, docs: Mapping[str, DocMeta], settings: AnswerSettings
+    result: RetrievalResult, ctx: AnswerContext, settings: AnswerSettings
 ) -> Answer:
     """The extractive Answer for a retrieval result, abstaining when the documents don't say."""
+    docs = ctx.docs
     question, hits = result.question, list(result.hits)
     names = _all_names(docs)
     place = unknown_place(question, names)
@@ -31,9 +45,27 @@ def answer_question(
         notice = f"已收录的文件不涉及“{place}”。"
         return Answer(question, NOT_FOUND, (), True, "extractive", (notice,), tuple(hits))
     if result.mixed_regions:
-        return _per_region(question, hits, names, settings)
-    answer = compose_extractive(question, hits, profile(question, names), settings)
+        return _per_region(question, hits, names, ctx, settings)
+    answer = _compose(question, hits, names, ctx, settings)
     return _with_weak_notice(answer)
+
+
+def _compose(
+    question: str,
+    hits: Sequence[Hit],
+    names: Sequence[str],
+    ctx: AnswerContext,
+    settings: AnswerSettings,
+) -> Answer:
+    similarity = None
+    if ctx.query_vec is not None and ctx.embed_sentences is not None:
+        query_vec, embed = ctx.query_vec, ctx.embed_sentences
+
+        def similarity(candidates: list[Candidate]) -> list[Candidate]:
+            return with_sentence_similarity(candidates, query_vec(question), embed, top=3)
+
+    prof = profile(question, names)
+    return compose_extractive(question, hits, prof, settings, ctx.weights, ctx.docs, similarity)
 
 
 def _all_names(docs: Mapping[str, DocMeta]) -> list[str]:
@@ -48,16 +80,19 @@ def _with_weak_notice(answer: Answer) -> Answer:
 
 
 def _per_region(
-    question: str, hits: list[Hit], names: Sequence[str], settings: AnswerSettings
+    question: str,
+    hits: list[Hit],
+    names: Sequence[str],
+    ctx: AnswerContext,
+    settings: AnswerSettings,
 ) -> Answer:
     """One cited block per region, so a staff member sees which plan says what."""
     regions = list(dict.fromkeys(h.chunk.region for h in hits))[:_MAX_REGION_BLOCKS]
-    prof = profile(question, names)
     blocks: list[str] = []
     citations: list[Citation] = []
     for region in regions:
-        part = compose_extractive(
-            question, [h for h in hits if h.chunk.region == region], prof, settings
+        part = _compose(
+            question, [h for h in hits if h.chunk.region == region], names, ctx, settings
         )
         if part.abstained:
             continue

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 FACT, LIST, TARGET, EXPLAIN = "fact", "list", "target", "explain"
@@ -21,6 +23,13 @@ _FILLER = re.compile(
     r"可以|请问|具体|分别|方面|提出|有关|关于|主要|准备|打算|计划|要求|的|了|吗|呢|吧|是|有|在|对|"
     r"和|与|及|或|指|把|让|将|被|给|各自|[?？!！,，。、:：;；“”\"'‘’《》()（）\s]"
 )
+# Question-shaping terms (after the tokenizer's own stopwords): they never appear in
+# the passage that answers, so as BM25 terms they only reward passages that echo them.
+_QUESTION_TERM_TEXT = (
+    "哪几 几个 哪几个 是什么 有 要 提出 指 哪 到 让 末 多 做到 安排 准备 打算 分别 期间 "
+    "时候 怎么样 具体 方面 有何 能 能不能 可以 是否 各自 情况 何时 几 一下 呢 啥"
+)
+QUESTION_TERMS = frozenset(_QUESTION_TERM_TEXT.split())
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -53,6 +62,12 @@ def profile(question: str, region_names: Iterable[str] = ()) -> QuestionProfile:
     return QuestionProfile(kind, wants_number, key, tuple(_YEAR.findall(question)))
 
 
+def search_terms(tokens: Sequence[str], scope_names: Iterable[str] = ()) -> list[str]:
+    """BM25 query terms: without question words, nor the scoped region's own name."""
+    names = [n for n in scope_names if n]
+    return [t for t in tokens if t not in QUESTION_TERMS and not any(t in name for name in names)]
+
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams within runs of CJK characters, plus whole numbers."""
     grams: set[str] = set()
@@ -65,8 +80,39 @@ def bigrams(text: str) -> set[str]:
     return grams
 
 
-def overlap(query_grams: set[str], text: str) -> float:
-    """Share of the question's bigrams that the text contains (0 when the question has none)."""
-    if not query_grams:
+@dataclass(frozen=True)
+class TermWeights:
+    """Inverse document frequency of bigrams over the indexed passages.
+
+    A bigram every passage of a document shares (its title's words) says little about
+    which sentence answers; a rare one (氢能, 孵化) says much.
+    """
+
+    idf: Mapping[str, float]
+    unseen: float
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> TermWeights:
+        """Weights from passage texts (one document frequency count per passage)."""
+        df: Counter[str] = Counter()
+        n = 0
+        for text in texts:
+            df.update(bigrams(text.lower()))
+            n += 1
+        idf = {g: math.log(1 + n / count) for g, count in df.items()}
+        return cls(idf, math.log(1 + n))
+
+    def weight(self, gram: str) -> float:
+        """The bigram's weight; unseen bigrams weigh most."""
+        return self.idf.get(gram, self.unseen)
+
+
+UNIFORM = TermWeights({}, 1.0)
+
+
+def overlap(query_grams: set[str], text: str, weights: TermWeights = UNIFORM) -> float:
+    """Weighted share of the question's bigrams that the text contains (0 when none)."""
+    total = sum(weights.weight(g) for g in query_grams)
+    if not total:
         return 0.0
-    return sum(g in text for g in query_grams) / len(query_grams)
+    return sum(weights.weight(g) for g in query_grams if g in text) / total

@@ -11,6 +11,8 @@ import numpy as np
 from rag.config import RetrievalSettings
 from rag.fusion import fuse
 from rag.hints import hint_boost, passage_scopes, question_scopes
+from rag.metadata import region_aliases
+from rag.question import search_terms
 from rag.scope import Scope, detect_scope
 from rag.types import Chunk, DocMeta, Hit
 
@@ -90,7 +92,7 @@ class HybridRetriever:
         rows = self._rows_in(scope)
         if rows is not None and rows.size == 0:
             return RetrievalResult(question, (), scope, ())
-        dense, sparse = self._runs(question, rows)
+        dense, sparse = self._runs(question, rows, scope)
         s = self.settings
         depth = max(s.depth, k)
         fused = fuse(
@@ -122,7 +124,7 @@ class HybridRetriever:
         return np.asarray(allowed, dtype=np.int64)
 
     def _runs(
-        self, question: str, rows: np.ndarray | None
+        self, question: str, rows: np.ndarray | None, scope: Scope
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         mode, depth = self.settings.mode, self.settings.depth
         dense: list[tuple[int, float]] = []
@@ -130,7 +132,9 @@ class HybridRetriever:
         if mode in ("hybrid", "dense"):
             dense = self.dense_search(self.encode_query(question), depth, rows)
         if mode in ("hybrid", "sparse"):
-            sparse = self.sparse_search(self.tokenize(question), depth, rows)
+            names = [alias for r in scope.regions for alias in region_aliases(r)]
+            terms = search_terms(self.tokenize(question), names)
+            sparse = self.sparse_search(terms, depth, rows)
         if mode not in ("hybrid", "dense", "sparse"):
             raise ValueError(f"retrieval.mode: unknown mode {mode!r}; use hybrid, dense or sparse")
         return dense, sparse
