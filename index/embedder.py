@@ -6,7 +6,9 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,21 +94,63 @@ class Encoder:
         # a text's vector does not depend on its batch-mates.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         size = self.settings.batch_size
-        for start in range(0, len(order), size):
-            rows = order[start : start + size]
-            out[rows] = self._model.encode(
-                [texts[i] for i in rows],
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        done = 0
+        for rows, vectors in self._run_batches(texts, batches, prompt):
+            out[rows] = vectors
+            done += len(rows)
+            if progress is not None:
+                progress(done)
+        if not np.isfinite(out).all():
+            raise EmbeddingModelError(f"{self.model_id}: the model produced non-finite vectors")
+        return out
+
+    def _run_batches(
+        self, texts: list[str], batches: list[list[int]], prompt: str
+    ) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Encode batches in order; with several, one single-threaded batch per CPU at a time.
+
+        A small encoder splits each matrix product poorly over threads: one batch per core
+        gives about a third more throughput on 2 cores, with identical vectors.
+        """
+
+        def run(rows: list[int]) -> tuple[list[int], np.ndarray]:
+            batch = [texts[i] for i in rows]
+            return rows, self._model.encode(
+                batch,
                 prompt=prompt,
-                batch_size=size,
+                batch_size=len(batch),
                 convert_to_numpy=True,
                 normalize_embeddings=True,
                 show_progress_bar=False,
             )
-            if progress is not None:
-                progress(min(start + size, len(order)))
-        if not np.isfinite(out).all():
-            raise EmbeddingModelError(f"{self.model_id}: the model produced non-finite vectors")
-        return out
+
+        workers = min(_cpu_threads(), len(batches) - 1)
+        if workers < 2:
+            yield from map(run, batches)
+            return
+        # The first batch runs here: it settles the tokenizer's truncation and padding state,
+        # which two threads must never change at once.
+        yield run(batches[0])
+        with _torch_threads(1):
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="encode")
+            try:
+                yield from pool.map(run, batches[1:])
+            finally:  # on an error or interrupt, skip the batches not yet started
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _torch_threads(count: int) -> Iterator[None]:
+    """Run torch with `count` intra-op threads per calling thread, then restore the setting."""
+    import torch  # already loaded along with the model
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _cpu_threads() -> int:

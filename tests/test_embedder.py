@@ -103,6 +103,7 @@ def test_a_missing_model_folder_is_named_in_the_error(tmp_path: Path) -> None:
 def test_threads_follow_the_cpus_this_process_may_use(tiny: Encoder) -> None:
     import torch
 
+    tiny.encode_passages(TEXTS * 3)  # several batches run one per CPU, single-threaded
     assert torch.get_num_threads() == len(os.sched_getaffinity(0))
 
 
@@ -133,7 +134,8 @@ def test_default_model_vectors_do_not_depend_on_batching(default_encoder: Encode
         "短句",
     ]
     batched = default_encoder.encode_passages(texts)
-    alone = np.vstack([default_encoder.encode_passages([t]) for t in texts])
+    one_per_batch = Encoder(default_encoder.model, replace(default_encoder.settings, batch_size=1))
+    alone = one_per_batch.encode_passages(texts)  # three batches, run in parallel
     assert ((batched * alone).sum(axis=1) >= 0.9999).all()
 
 
