@@ -27,11 +27,9 @@ class QAService:
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
         self._query_vectors: dict[str, np.ndarray] = {}
+        weights = TermWeights.from_texts(c.text for c in index.chunks)
         self.answer_context = AnswerContext(
-            index.docs,
-            TermWeights.from_texts(c.text for c in index.chunks),
-            self._query_vector,
-            index.encoder.encode_passages,
+            index.docs, weights, self._query_vector, index.encoder.encode_passages
         )
         self.retriever = HybridRetriever(
             index.chunks,
@@ -42,6 +40,7 @@ class QAService:
             index.tokenizer.tokens,
             settings.retrieval,
             _load_reranker(settings.retrieval.reranker),
+            weights,
         )
 
     @classmethod

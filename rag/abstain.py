@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 from rag.question import UNIFORM, QuestionProfile, TermWeights, bigrams, overlap
-from rag.types import Hit
 
 NOT_FOUND = "未在已收录的文件中找到相关内容。"
 # A zone named at the head of a question ("东莞松山湖高新区…"), where staff put it.
@@ -15,22 +14,22 @@ _YEAR_PENALTY = 1.0
 
 
 def evidence_strength(
-    prof: QuestionProfile,
-    hits: Sequence[Hit],
-    chosen: Sequence[str],
-    weights: TermWeights = UNIFORM,
+    prof: QuestionProfile, chosen: Sequence[str], weights: TermWeights = UNIFORM
 ) -> float:
-    """Lexical coverage of the question by the chosen sentences plus the best dense similarity.
+    """How much of the question the chosen sentences state, minus a point per unmet year.
 
-    Not a rank-fusion score (those carry no absolute meaning): both parts are
-    comparable across questions, so one threshold learned on the gold set applies.
-    A year the question pins down (2019年) that the evidence never states costs a full point.
+    Coverage counts only bigrams the indexed documents use somewhere: words no document
+    uses (colloquial paraphrase) cannot be matched by any passage, while a figure's name
+    that other documents use but the chosen evidence lacks is a real gap. A year the
+    question pins down (2019年) that the evidence never states costs a full point.
+    Not a rank-fusion score (those carry no absolute meaning): it is comparable across
+    questions, so one threshold learned on the gold set applies.
     """
     text = " ".join(chosen).lower()
-    coverage = overlap(bigrams(prof.key_text), text, weights)
-    dense = max((h.dense_score for h in hits[:3] if h.dense_score is not None), default=0.0)
+    grams = {g for g in bigrams(prof.key_text) if g in weights.idf}
+    coverage = overlap(grams, text, weights)
     missing_years = [y for y in prof.years if y not in text]
-    return coverage + dense - _YEAR_PENALTY * bool(missing_years)
+    return coverage - _YEAR_PENALTY * len(missing_years)
 
 
 def unknown_place(question: str, known_names: Iterable[str]) -> str | None:

@@ -163,11 +163,12 @@ def compose_extractive(
     if similarity is not None and weak:
         candidates = similarity(candidates)
     chosen = select(prof, candidates, passages, settings, weights)
-    strength = evidence_strength(prof, hits, [c.text for c in chosen], weights)
-    if not chosen or strength < settings.abstain_threshold:
-        return Answer(question, NOT_FOUND, (), True, "extractive", (), tuple(hits))
+    support = evidence_strength(prof, [c.text for c in chosen], weights)
+    threshold = settings.abstain_below_number if prof.wants_number else settings.abstain_below
+    if not chosen or support < threshold:
+        return Answer(question, NOT_FOUND, (), True, "extractive", (), tuple(hits), support)
     citations, text = _cite(passages, chosen, docs or {})
-    return Answer(question, text, citations, False, "extractive", (), tuple(hits))
+    return Answer(question, text, citations, False, "extractive", (), tuple(hits), support)
 
 
 def _cite(

@@ -40,6 +40,7 @@ class RetrievalSettings:
     dense_weight: float = 0.5  # weighted fusion only; BM25 gets 1 - dense_weight
     scope: bool = True  # limit to the region/document the question names
     hint_weight: float = 0.1  # time-scope hint boost; 0 = off
+    heading_weight: float = 0.4  # boost for passages whose section headings match; 0 = off
     reranker: str = ""  # a CrossEncoder name or path; empty = off
     rerank_depth: int = 20
 
@@ -49,8 +50,12 @@ class AnswerSettings:
     """Extractive composer and abstention."""
 
     passages: int = 5  # top passages the composer reads
-    abstain_threshold: float = 0.0
-    max_sentences: int = 6
+    max_sentences: int = 8
+    # Abstain when the evidence strength (rag.abstain) falls below these; learned on the
+    # dev gold set by `policyqa eval --tune-abstention` (number questions need the
+    # figure's own name in the evidence, so they get their own threshold).
+    abstain_below: float = 0.0
+    abstain_below_number: float = 0.0
 
 
 @dataclass(frozen=True)

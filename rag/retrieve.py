@@ -12,7 +12,7 @@ from rag.config import RetrievalSettings
 from rag.fusion import fuse
 from rag.hints import hint_boost, passage_scopes, question_scopes
 from rag.metadata import region_aliases
-from rag.question import search_terms
+from rag.question import UNIFORM, TermWeights, bigrams, overlap, profile, search_terms
 from rag.scope import Scope, detect_scope
 from rag.types import Chunk, DocMeta, Hit
 
@@ -69,6 +69,7 @@ class HybridRetriever:
         tokenize: Callable[[str], list[str]],
         settings: RetrievalSettings,
         rerank: Reranker | None = None,
+        weights: TermWeights = UNIFORM,
     ) -> None:
         self.chunks = chunks
         self.docs = docs
@@ -78,7 +79,9 @@ class HybridRetriever:
         self.tokenize = tokenize
         self.settings = settings
         self.rerank = rerank
+        self.weights = weights
         self._passage_scopes = [passage_scopes(c) for c in chunks]
+        self._headings = [" ".join(c.section[-2:]).lower() for c in chunks]
 
     def search(
         self, question: str, k: int | None = None, region: str | None = None, doc: str | None = None
@@ -99,6 +102,7 @@ class HybridRetriever:
             s.fusion, [dense, sparse], [s.dense_weight, 1 - s.dense_weight], s.rrf_k, depth
         )
         fused = self._apply_hints(question, fused)
+        fused = self._apply_headings(question, fused, scope)
         if self.rerank is not None:
             fused = self._reranked(question, fused)
         dense_rank = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
@@ -148,6 +152,22 @@ class HybridRetriever:
             return fused
         boosted = [
             (row, score * hint_boost(wanted, self._passage_scopes[row], weight))
+            for row, score in fused
+        ]
+        return sorted(boosted, key=lambda item: (-item[1], item[0]))
+
+    def _apply_headings(
+        self, question: str, fused: list[tuple[int, float]], scope: Scope
+    ) -> list[tuple[int, float]]:
+        """Raise passages whose section headings say what the question asks (a title field)."""
+        weight = self.settings.heading_weight
+        if not weight or not fused:
+            return fused
+        names = [alias for r in scope.regions for alias in region_aliases(r)]
+        grams = bigrams(profile(question, names).key_text)
+        top = max(score for _, score in fused)
+        boosted = [
+            (row, score + weight * top * overlap(grams, self._headings[row], self.weights))
             for row, score in fused
         ]
         return sorted(boosted, key=lambda item: (-item[1], item[0]))

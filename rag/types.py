@@ -107,3 +107,4 @@ class Answer:
     mode: str = "extractive"  # "extractive" | "llm"
     notices: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()
+    support: float | None = None  # evidence strength the abstention decision read
