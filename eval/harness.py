@@ -14,13 +14,15 @@ from eval.gold import GoldItem, load_gold
 from eval.metrics import ItemResult, score_item
 from eval.report import ReportFiles, write_report
 from eval.trec import write_qrels, write_run
+from eval.tune import Observation, Thresholds, learn_thresholds
 from index.build import build_index
 from index.loaders import load_document
 from index.publish import IndexNotFoundError, resolve_live
 from index.service import QAService
 from index.store import open_index, read_manifest
 from rag.config import Settings
-from rag.types import Hit
+from rag.question import profile
+from rag.types import Answer
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -33,6 +35,7 @@ class EvalRun:
     files: ReportFiles
     primary: str
     overall: dict
+    thresholds: Thresholds | None = None  # learned abstention thresholds, with --tune
 
 
 def gold_doc_texts(gold_path: Path, docs_dir: Path) -> dict[str, str]:
@@ -70,17 +73,26 @@ def _index_for(settings: Settings, docs_dir: Path, index_root: Path, scratch: Pa
 
 def run_config(
     service: QAService, items: Sequence[GoldItem], texts: dict[str, str], progress: Progress
-) -> tuple[list[ItemResult], dict[str, tuple[Hit, ...]]]:
-    """Ask every gold question, timing each; the scored results and each question's hits."""
-    results, hits = [], {}
+) -> tuple[list[ItemResult], dict[str, Answer]]:
+    """Ask every gold question, timing each; the scored results and each question's Answer."""
+    results, answers = [], {}
     for i, item in enumerate(items, start=1):
         started = time.perf_counter()
         answer = service.ask(item.question)
         latency = time.perf_counter() - started
         results.append(score_item(item, answer, latency, texts.get(item.doc) if item.doc else None))
-        hits[item.id] = answer.hits
+        answers[item.id] = answer
         progress("questions", i, len(items))
-    return results, hits
+    return results, answers
+
+
+def observations(items: Sequence[GoldItem], answers: dict[str, Answer]) -> list[Observation]:
+    """What the abstention tuner needs from each answered gold question."""
+    return [
+        Observation(item.answerable, profile(item.question).wants_number, answers[item.id].support)
+        for item in items
+        if answers[item.id].support is not None
+    ]
 
 
 def evaluate(
@@ -91,6 +103,7 @@ def evaluate(
     out_dir: Path,
     configs: Sequence[str] = (DEFAULT,),
     progress: Progress | None = None,
+    tune: bool = False,
 ) -> EvalRun:
     """Evaluate each named configuration on the gold set and write one report comparing them."""
     progress = progress or (lambda stage, done, total: None)
@@ -98,13 +111,18 @@ def evaluate(
     items = load_gold(gold_path, texts)
     out_dir.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[ItemResult]] = {}
+    learned: Thresholds | None = None
     for name in configs:
         config_settings = configured(settings, name)
         root = _index_for(config_settings, docs_dir, index_root, out_dir / "indexes")
         service = QAService(open_index(root), config_settings)
         log.info("evaluating %s on %d questions", name, len(items))
-        runs[name], hits = run_config(service, items, texts, progress)
+        runs[name], answers = run_config(service, items, texts, progress)
+        hits = {qid: answer.hits for qid, answer in answers.items()}
         write_run(out_dir / f"run.{name}.trec", hits, name)
+        if tune and name == configs[0]:
+            learned = learn_thresholds(observations(items, answers))
+            (out_dir / "abstention.toml").write_text(learned.toml(), encoding="utf-8")
         if name == configs[0]:
             write_qrels(out_dir / "qrels.txt", items, service.index.chunks, texts)
     primary = DEFAULT if DEFAULT in runs else configs[0]
@@ -116,4 +134,4 @@ def evaluate(
     }
     files = write_report(out_dir, runs, primary=primary, meta=meta)
     overall = json.loads(files.metrics.read_text(encoding="utf-8"))["overall"]
-    return EvalRun(files, primary, overall)
+    return EvalRun(files, primary, overall, learned)

@@ -54,8 +54,8 @@ class AnswerSettings:
     # Abstain when the evidence strength (rag.abstain) falls below these; learned on the
     # dev gold set by `policyqa eval --tune-abstention` (number questions need the
     # figure's own name in the evidence, so they get their own threshold).
-    abstain_below: float = 0.0
-    abstain_below_number: float = 0.0
+    abstain_below: float = -0.8347
+    abstain_below_number: float = 0.3117
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--compare", nargs="+", metavar="NAME", default=[DEFAULT],
         help="configurations to run side by side",
     )  # fmt: skip
+    ev.add_argument(
+        "--tune-abstention", action="store_true",
+        help="learn the abstention thresholds from the gold set and write them to "
+        "OUT/abstention.toml (copy into policyqa.toml to use them)",
+    )  # fmt: skip
     ev.set_defaults(run=run)
 
 
@@ -57,10 +62,20 @@ def run(args: argparse.Namespace) -> int:
     from index.config import load_settings
 
     settings = load_settings(args.config)
-    result = evaluate(args.gold, args.docs, args.index, settings, args.out, tuple(args.compare))
+    result = evaluate(
+        args.gold, args.docs, args.index, settings, args.out, tuple(args.compare),
+        tune=args.tune_abstention,
+    )  # fmt: skip
     shown = ("hit@1", "hit@5", "mrr@10", "key_point_recall", "citation_precision")
     shown += ("abstention_recall", "false_abstention_rate")
     figures = "  ".join(f"{key} {result.overall[key]:.3f}" for key in shown)
     print(f"{result.primary}: {figures}")
     print(f"report: {result.files.summary}")
+    if result.thresholds is not None:
+        t = result.thresholds
+        print(
+            f"learned abstention thresholds (recall {t.abstention_recall:.2f}, false "
+            f"{t.false_abstention_rate:.3f}), written to {args.out / 'abstention.toml'}:\n"
+            + t.toml()
+        )
     return 0
