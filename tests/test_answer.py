@@ -1,0 +1,111 @@
+"""Extractive answers on a small made corpus: each question type, citations, numbers, abstention."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.service import QAService
+from index.store import open_index
+from rag.abstain import NOT_FOUND
+from rag.pipeline import MIXED_REGIONS
+from rag.types import Answer
+from tests.small_corpus import DOCS, build_small_index
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:-\d+)?%?")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> QAService:
+    index, settings = build_small_index(tmp_path_factory.mktemp("small"), tiny_model_dir)
+    return QAService(open_index(index), settings)
+
+
+def _check_citations(answer: Answer) -> None:
+    """Every [n] names a citation; every cited span is verbatim source text in its passage."""
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert cited == {c.n for c in answer.citations}
+    for c in answer.citations:
+        chunk = c.hit.chunk
+        assert c.spans
+        for start, end in c.spans:
+            assert chunk.start <= start < end <= chunk.end
+            assert DOCS[chunk.doc][start:end] in answer.text
+
+
+def test_fact_question_gets_the_sentence_with_the_figure(service: QAService) -> None:
+    answer = service.ask("新乡高新区“十三五”期间地区生产总值达到多少?")
+    assert not answer.abstained
+    assert "184.54亿元" in answer.text
+    assert len(answer.text.splitlines()) <= 3  # title line + one or two sentences
+    _check_citations(answer)
+
+
+def test_target_question_gets_the_hydrogen_targets_of_the_right_section(service: QAService) -> None:
+    answer = service.ask("新乡高新区的氢能目标是什么")
+    assert not answer.abstained
+    for target in ("电堆企业1-2家", "动力系统企业2-3家", "3-5座加氢站"):
+        assert target in answer.text
+    sections = {c.hit.chunk.section_path for c in answer.citations}
+    assert any("第二节做精做强主导产业" in s for s in sections)
+    assert "襄阳" not in answer.text
+    _check_citations(answer)
+
+
+def test_list_question_gathers_the_items(service: QAService) -> None:
+    answer = service.ask("新乡高新区的保障措施有哪些?")
+    for item in ("加强组织领导", "强化要素保障", "营造良好氛围"):
+        assert item in answer.text
+    _check_citations(answer)
+
+
+def test_explain_question_reads_on_after_the_best_sentence(service: QAService) -> None:
+    answer = service.ask("襄阳高新区对新能源产业有什么部署?")
+    assert "钒储能产业园" in answer.text
+    _check_citations(answer)
+
+
+def test_numbers_are_never_altered(service: QAService) -> None:
+    for question in (
+        "襄阳高新区到2025年高新技术企业数量目标是多少?",
+        "新乡高新区的氢能目标是什么",
+        "新乡高新区高新技术企业总数达到多少家?",
+    ):
+        answer = service.ask(question)
+        cited_text = " ".join(c.hit.chunk.text for c in answer.citations)
+        body = re.sub(r"\[\d+\]", "", answer.text.split("\n", 1)[-1])
+        assert NUMBER.search(body)
+        for number in NUMBER.findall(body):
+            assert number in cited_text, (question, number)
+
+
+def test_a_year_the_documents_do_not_state_is_declined(service: QAService) -> None:
+    answer = service.ask("新乡高新区2030年的地区生产总值目标是多少?")
+    assert answer.abstained
+    assert answer.text == NOT_FOUND
+    assert answer.citations == ()
+    assert answer.hits  # the closest passages stay available as 可能相关
+
+
+def test_a_zone_no_document_concerns_is_declined(service: QAService) -> None:
+    answer = service.ask("东莞松山湖高新区的氢能目标是什么?")
+    assert answer.abstained
+    assert any("东莞松山湖高新区" in n for n in answer.notices)
+
+
+def test_question_without_region_is_answered_per_region(service: QAService) -> None:
+    answer = service.ask("氢能产业有什么规划?")
+    assert not answer.abstained
+    assert MIXED_REGIONS in answer.notices
+    assert "【新乡高新区】" in answer.text and "【襄阳高新区】" in answer.text
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    _check_citations(answer)
+
+
+def test_answer_groups_sentences_under_document_title_and_date(service: QAService) -> None:
+    answer = service.ask("新乡高新区的氢能目标是什么")
+    first_line = answer.text.splitlines()[0]
+    assert first_line.startswith("《新乡高新区国民经济和社会发展第十四个五年规划纲要》")
+    assert "2021-10-14" in first_line
