@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -74,18 +75,40 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _batch(service: QAService, source: str, out: TextIO) -> int:
+    from rag.retrieve import QuestionError
     from rag.serialize import answer_record
 
-    stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
-    with stream:
-        for line_no, line in enumerate(stream, start=1):
+    with _open_batch(source) as stream:
+        for line_no, line in _numbered_lines(stream, source):
             if not line.strip():
                 continue
             item = _parse_line(line, source, line_no)
-            answer = service.ask(item["question"])
+            try:
+                answer = service.ask(item["question"])
+            except QuestionError as err:
+                raise BatchInputError(f"{source}:{line_no}: {err}") from err
             out.write(json.dumps(answer_record(answer, item.get("id")), ensure_ascii=False) + "\n")
             out.flush()
     return 0
+
+
+def _open_batch(source: str) -> TextIO:
+    if source == "-":
+        return sys.stdin
+    try:
+        return open(source, encoding="utf-8")  # closed by the caller's `with`
+    except OSError as err:
+        raise BatchInputError(f"{source}: cannot read the batch file ({err.strerror})") from err
+
+
+def _numbered_lines(stream: TextIO, source: str) -> Iterator[tuple[int, str]]:
+    try:
+        yield from enumerate(stream, start=1)
+    except UnicodeDecodeError as err:
+        # Decoding runs ahead in blocks, so the failing line is not known exactly.
+        raise BatchInputError(
+            f"{source}: not UTF-8 text ({err.reason}); save the batch file as UTF-8"
+        ) from err
 
 
 def _parse_line(line: str, source: str, line_no: int) -> dict[str, Any]:
