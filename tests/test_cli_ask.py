@@ -1,0 +1,305 @@
+"""`policyqa ask` in-process on a small made index: readable and JSON answers, batches, errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index.config import load_settings
+from index.service import QAService
+from index.store import open_index
+from rag.retrieve import MAX_QUESTION_CHARS
+from tests.small_corpus import DOCS, build_small_index
+from ui.cli import main
+
+LLM_ENV = ("POLICYQA_LLM_BASE_URL", "POLICYQA_LLM_MODEL", "POLICYQA_LLM_API_KEY", "OPENAI_API_KEY")
+HYDROGEN = "新乡高新区的氢能目标是什么"
+XINXIANG_TITLE = "新乡高新区国民经济和社会发展第十四个五年规划纲要"
+HYDROGEN_SECTION = "第四章建设实力高新,加快发展现代产业体系 › 第二节做精做强主导产业"
+HYDROGEN_TARGET = "力争培育具有影响力的燃料电池电堆企业1-2家,动力系统企业2-3家,建设3-5座加氢站"
+
+# A third document with many short sections, so a broad question retrieves more than ten.
+HEYUAN = """发布日期:2021-06-30
+河源高新区国民经济和社会发展第十四个五年规划
+第一章发展基础
+第一节产业基础
+2020年,河源高新区规上工业总产值489.5亿元,同比增长4%。
+第二节创新基础
+全区建成省级以上研发机构30家,高新技术企业150家。
+第二章产业发展
+第一节电子信息产业
+做大电子信息产业集群,引进智能终端龙头企业。
+第二节新材料产业
+发展新材料产业,建设新材料产业园。
+第三节生物医药产业
+培育生物医药产业,建设医药产业基地。
+第四节现代服务业
+发展现代物流和科技服务产业。
+第三章发展保障
+第一节人才保障
+引进高层次人才,服务产业发展。
+第二节资金保障
+设立产业发展基金,支持企业发展。
+"""
+ALL_DOCS = {**DOCS, "heyuan.txt": HEYUAN}
+
+# DESIGN.md's contract, plus the fields the answer also carries for the UI and feedback log.
+RECORD_FIELDS = {"question", "answer", "abstained", "citations", "hits"}
+RECORD_EXTRAS = {"mode", "notices"}
+PASSAGE_FIELDS = {"doc", "title", "region", "section", "start", "end", "text", "score"}
+CITATION_EXTRAS = {"n", "spans"}
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Path:
+    """The small corpus plus one more document, indexed once with the tiny model."""
+    folder = tmp_path_factory.mktemp("ask")
+    (folder / "docs").mkdir()
+    (folder / "docs" / "heyuan.txt").write_text(HEYUAN, encoding="utf-8")
+    index, _ = build_small_index(folder, tiny_model_dir)
+    return index
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Extractive answers with default settings: no LLM from the environment, no stray toml."""
+    for name in LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def _ask(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["ask", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _ask_json(capsys: pytest.CaptureFixture[str], index: Path, *argv: str) -> dict[str, Any]:
+    code, out, _ = _ask(capsys, *argv, "--index", str(index), "--json")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def _check_passage(p: dict[str, Any], extras: set[str] = frozenset()) -> None:
+    assert set(p) == PASSAGE_FIELDS | extras
+    assert isinstance(p["start"], int) and isinstance(p["end"], int)
+    assert isinstance(p["score"], float)
+    assert p["text"] and p["text"] == ALL_DOCS[p["doc"]][p["start"] : p["end"]]
+
+
+# --- one question ------------------------------------------------------------------------
+
+
+def test_a_question_prints_the_answer_then_each_source(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    record = _ask_json(capsys, index_dir, HYDROGEN)
+    code, out, err = _ask(capsys, HYDROGEN, "--index", str(index_dir))
+    assert code == 0 and not err
+    answer, sources = out.split("\n\n来源：\n")
+    assert answer == record["answer"]
+    assert HYDROGEN_TARGET in answer
+    header = re.compile(rf"\[\d+\] {XINXIANG_TITLE}（2021-10-14） › {HYDROGEN_SECTION}")
+    lines = sources.splitlines()
+    at = next(i for i, line in enumerate(lines) if header.fullmatch(line))
+    assert any(HYDROGEN_TARGET in line for line in lines[at + 1 :])
+    # Every citation: its [n], title and section, then each cited sentence on its own line.
+    for c in record["citations"]:
+        start = lines.index(f"[{c['n']}] {c['title']}（2021-10-14） › {c['section']}")
+        for s, e in c["spans"]:
+            assert "    " + ALL_DOCS[c["doc"]][s:e] in lines[start + 1 :]
+
+
+def test_an_unanswerable_question_says_so_and_shows_what_might_be_related(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    code, out, _ = _ask(capsys, "量子计算机的价格是多少", "--index", str(index_dir))
+    assert code == 0
+    assert out.startswith("未在已收录的文件中找到相关内容。")
+    assert "来源：" not in out
+    related = out.split("\n可能相关：\n")[1].splitlines()
+    assert 1 <= len(related) <= 3
+    assert all(line.startswith("- ") and " › " in line for line in related)
+
+
+def test_json_has_exactly_the_contract_fields(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    record = _ask_json(capsys, index_dir, HYDROGEN)
+    assert set(record) == RECORD_FIELDS | RECORD_EXTRAS
+    assert record["question"] == HYDROGEN
+    assert record["abstained"] is False
+    assert record["mode"] == "extractive"
+    assert [c["n"] for c in record["citations"]] == list(range(1, len(record["citations"]) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", record["answer"])} == {
+        c["n"] for c in record["citations"]
+    }
+    for c in record["citations"]:
+        _check_passage(c, CITATION_EXTRAS)
+        for s, e in c["spans"]:
+            assert c["start"] <= s < e <= c["end"]
+    assert 0 < len(record["hits"]) <= 10
+    for h in record["hits"]:
+        _check_passage(h)
+    cited = {(c["doc"], c["start"]) for c in record["citations"]}
+    assert cited <= {(h["doc"], h["start"]) for h in record["hits"]}
+    assert any(HYDROGEN_TARGET in c["text"] for c in record["citations"])
+
+
+def test_hits_are_the_top_ten_in_rank_order(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    question = "高新区的产业发展规划"
+    record = _ask_json(capsys, index_dir, question, "--k", "20")
+    service = QAService(open_index(index_dir), load_settings(None, {"retrieval.k": 20}))
+    ranked = service.retrieve(question).hits
+    assert len(ranked) > 10  # the cap is what limits the output here
+    assert [(h["doc"], h["start"], h["end"]) for h in record["hits"]] == [
+        (h.chunk.doc, h.chunk.start, h.chunk.end) for h in ranked[:10]
+    ]
+    scores = [h["score"] for h in record["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+# --- batches -----------------------------------------------------------------------------
+
+
+BATCH = [
+    {"id": "q-2", "question": "襄阳高新区对新能源产业有什么部署?"},
+    {"id": 7, "question": HYDROGEN},
+    {"id": "q-1", "question": "新乡高新区的保障措施有哪些?"},
+]
+
+
+def _check_batch(out: str, singles: list[dict[str, Any]]) -> None:
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in records] == [item["id"] for item in BATCH]
+    for record, single in zip(records, singles, strict=True):
+        assert record == {"id": record["id"], **single}
+
+
+@pytest.fixture(scope="module")
+def singles(index_dir: Path) -> list[dict[str, Any]]:
+    """Each batch question's --json record, to compare batch lines against."""
+    from rag.serialize import answer_record
+
+    service = QAService(open_index(index_dir), load_settings(None))
+    return [answer_record(service.ask(item["question"])) for item in BATCH]
+
+
+def test_jsonl_file_answers_in_input_order_with_ids(
+    capsys: pytest.CaptureFixture[str],
+    index_dir: Path,
+    tmp_path: Path,
+    singles: list[dict[str, Any]],
+) -> None:
+    batch = tmp_path / "in.jsonl"
+    lines = [json.dumps(item, ensure_ascii=False) for item in BATCH]
+    batch.write_text(lines[0] + "\n\n" + "\n".join(lines[1:]) + "\n", encoding="utf-8")
+    code, out, _ = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
+    assert code == 0
+    _check_batch(out, singles)
+    assert singles[0] == _ask_json(capsys, index_dir, BATCH[0]["question"])
+
+
+def test_jsonl_from_stdin(
+    capsys: pytest.CaptureFixture[str],
+    index_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    singles: list[dict[str, Any]],
+) -> None:
+    text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in BATCH)
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code, out, _ = _ask(capsys, "--jsonl", "-", "--index", str(index_dir))
+    assert code == 0
+    _check_batch(out, singles)
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "says"),
+    [
+        ("{not json", "not JSON"),
+        ('{"id": 1, "text": "新乡"}', '"question"'),
+        ('["新乡高新区"]', '"question"'),
+        ('{"id": 1, "question": "   "}', "empty"),
+    ],
+)
+def test_a_bad_jsonl_line_is_named_by_file_and_line(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path, bad_line: str, says: str
+) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text(json.dumps(BATCH[0], ensure_ascii=False) + "\n" + bad_line + "\n", "utf-8")
+    code, _, err = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
+    assert code == 2
+    assert f"{batch}:2:" in err and says in err
+    assert "Traceback" not in err
+
+
+def test_a_missing_batch_file_is_one_line(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.jsonl"
+    code, out, err = _ask(capsys, "--jsonl", str(missing), "--index", str(index_dir))
+    assert code == 2 and not out
+    assert f"{missing}: cannot read" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_batch_file_that_is_not_utf8_is_one_line(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    batch = tmp_path / "gbk.jsonl"
+    batch.write_bytes(json.dumps(BATCH[1], ensure_ascii=False).encode("gbk") + b"\n")
+    code, out, err = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
+    assert code == 2 and not out
+    assert f"{batch}: not UTF-8" in err and len(err.strip().splitlines()) == 1
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("", "question is empty"),
+        (" \t\n ", "question is empty"),
+        ("氢" * (MAX_QUESTION_CHARS + 1), f"at most {MAX_QUESTION_CHARS}"),
+    ],
+)
+def test_an_unusable_question_is_bad_input(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, question: str, says: str
+) -> None:
+    code, out, err = _ask(capsys, question, "--index", str(index_dir))
+    assert code == 2 and not out
+    assert err.startswith("policyqa: error: ") and says in err
+
+
+def test_a_question_of_the_longest_allowed_length_is_answered(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    question = ("新乡高新区的氢能目标" * MAX_QUESTION_CHARS)[:MAX_QUESTION_CHARS]
+    assert _ask_json(capsys, index_dir, question)["question"] == question
+
+
+def test_a_missing_index_names_the_build_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = _ask(capsys, HYDROGEN, "--index", str(tmp_path / "no-index"))
+    assert code == 2 and not out
+    assert "policyqa index build" in err and str(tmp_path / "no-index") in err
+
+
+@pytest.mark.parametrize("argv", [[HYDROGEN, "--jsonl", "-"], []])
+def test_a_question_or_a_batch_but_not_both_nor_neither(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, argv: list[str]
+) -> None:
+    code, out, err = _ask(capsys, *argv, "--index", str(index_dir))
+    assert code == 2 and not out
+    assert "--jsonl" in err
