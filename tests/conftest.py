@@ -48,3 +48,14 @@ def default_encoder(default_model_dir: Path, session_home: Path) -> object:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POLICYQA_HOME", str(session_home))
         return Encoder.load(EmbeddingSettings())
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, default_encoder: object) -> Path:
+    """The bundled corpus indexed with the default model, built once per session."""
+    from index.build import build_index
+    from rag.config import Settings
+
+    root = tmp_path_factory.mktemp("corpus-index")
+    build_index(CORPUS, root, Settings())
+    return root
