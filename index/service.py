@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from index.rerank import load_reranker
 from index.store import OpenIndex, open_index
 from rag.config import Settings
 from rag.pipeline import AnswerContext, answer_question
@@ -39,7 +40,7 @@ class QAService:
             index.sparse_search,
             index.tokenizer.tokens,
             settings.retrieval,
-            _load_reranker(settings.retrieval.reranker),
+            load_reranker(settings.retrieval.reranker),
             weights,
         )
 
@@ -131,18 +132,3 @@ class QAService:
         anchor = max((s for s in starts if s <= chunk.start), default=chunk.start)
         start = where.get(anchor, 0) + (chunk.start - anchor)
         return "".join(parts), start, start + len(chunk.text)
-
-
-def _load_reranker(name: str) -> Any:
-    """A CrossEncoder scoring (question, passage) pairs, when configured."""
-    if not name:
-        return None
-    # Lazy: sentence-transformers pulls in torch.
-    from sentence_transformers import CrossEncoder
-
-    model = CrossEncoder(name)
-
-    def rerank(question: str, texts: list[str]) -> list[float]:
-        return [float(s) for s in model.predict([(question, t) for t in texts])]
-
-    return rerank
