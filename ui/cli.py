@@ -102,8 +102,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error_codes() -> dict[type[Exception], int]:
     from index.config import ConfigError
+    from index.embedder import EmbeddingModelError
+    from index.rerank import RerankerError
 
-    codes: dict[type[Exception], int] = {ConfigError: EXIT_BAD_INPUT}
+    # Settings that name a model which can't be loaded are bad input, like a bad config.
+    codes: dict[type[Exception], int] = {
+        ConfigError: EXIT_BAD_INPUT,
+        EmbeddingModelError: EXIT_BAD_INPUT,
+        RerankerError: EXIT_BAD_INPUT,
+    }
     for module in _command_modules():
         if hasattr(module, "error_codes"):
             codes.update(module.error_codes())
