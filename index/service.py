@@ -29,9 +29,7 @@ class QAService:
         self.docs: dict[str, DocMeta] = index.docs
         self._query_vectors: dict[str, np.ndarray] = {}
         weights = TermWeights.from_texts(c.text for c in index.chunks)
-        self.answer_context = AnswerContext(
-            index.docs, weights, self._query_vector, index.encoder.encode_passages
-        )
+        self.answer_context = AnswerContext(index.docs, weights)
         self.retriever = HybridRetriever(
             index.chunks,
             index.docs,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from rag.abstain import NOT_FOUND, evidence_strength
 from rag.config import AnswerSettings
@@ -22,11 +20,8 @@ _ITEM_START = re.compile(
     r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．])"
 )
 _LEAD_IN = re.compile(r"[:：]$")
-_HEADING_MATCH = 0.5  # share of the question's weighted bigrams a section path must hold
+_PARENT_MATCH = 0.2  # share of the question's weighted bigrams a list's heading must hold
 _FOLLOW = 3  # sentences read on after the best one, where lists and measures continue
-_WEAK_LEXICAL = 0.5  # below this best lexical score, sentence embeddings are consulted
-
-EmbedSentences = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -71,21 +66,6 @@ def _cue_bonus(prof: QuestionProfile, text: str) -> float:
     return bonus
 
 
-def with_sentence_similarity(
-    candidates: list[Candidate], query_vec: np.ndarray, embed: EmbedSentences, top: int
-) -> list[Candidate]:
-    """Add embedding similarity to the scores of the top passages' sentences (paraphrases)."""
-    near = [c for c in candidates if c.hit_index < top]
-    if not near:
-        return candidates
-    sims = embed([c.text for c in near]) @ query_vec
-    boost = {id(c): float(s) for c, s in zip(near, sims, strict=True)}
-    return [
-        Candidate(c.hit_index, c.position, c.start, c.end, c.text, c.score + boost.get(id(c), 0.0))
-        for c in candidates
-    ]
-
-
 def select(
     prof: QuestionProfile,
     candidates: list[Candidate],
@@ -99,27 +79,25 @@ def select(
     best = max(candidates, key=lambda c: c.score)
     if prof.kind == FACT:
         return _fact(best, candidates)
-
-    def key(c: Candidate) -> tuple[str, int]:
-        # Overlapping passages repeat sentences: one source span is quoted once.
-        return hits[c.hit_index].chunk.doc, c.start
-
-    chosen = {key(best): best}
     by_passage: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_passage.setdefault(c.hit_index, []).append(c)
+    items = _list_items(prof, best, by_passage, hits, weights) if prof.kind == LIST else []
     follow = [c for c in by_passage[best.hit_index] if 0 < c.position - best.position <= _FOLLOW]
-    for c in follow:
-        chosen.setdefault(key(c), c)
-    if prof.kind == LIST:
-        for c in _list_items(prof, by_passage, hits, weights):
-            chosen.setdefault(key(c), c)
-    for c in sorted(candidates, key=lambda c: -c.score):
-        same = c.hit_index == best.hit_index
-        if c.score >= (0.6 if same else 0.85) * best.score:
-            chosen.setdefault(key(c), c)
-    ranked = sorted(chosen.values(), key=lambda c: -c.score)
-    return ranked[: settings.max_sentences]
+    strong = [
+        c
+        for c in sorted(candidates, key=lambda c: -c.score)
+        if c.score >= (0.6 if c.hit_index == best.hit_index else 0.85) * best.score
+    ]
+    return _unique(hits, [best, *items, *follow, *strong])[: settings.max_sentences]
+
+
+def _unique(hits: Sequence[Hit], chosen: Sequence[Candidate]) -> list[Candidate]:
+    """Drop repeats: overlapping passages quote the same source sentence twice."""
+    seen: dict[tuple[str, int], Candidate] = {}
+    for c in chosen:
+        seen.setdefault((hits[c.hit_index].chunk.doc, c.start), c)
+    return list(seen.values())
 
 
 def _fact(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
@@ -132,18 +110,32 @@ def _fact(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
 
 def _list_items(
     prof: QuestionProfile,
+    best: Candidate,
     by_passage: Mapping[int, list[Candidate]],
     hits: Sequence[Hit],
     weights: TermWeights,
 ) -> list[Candidate]:
-    """Items of the enumeration a list question asks for, from passages whose section matches."""
+    """The items a list question asks for.
+
+    Items are the sections beside or below the best sentence's section among the hits
+    (such as (一)…(四) under 三、保障措施, each named by its first sentence), else the
+    enumerated sentences (——…, 一是…, 1.…) of the best sentence's passage.
+    """
+    home = hits[best.hit_index].chunk
+    related = [
+        i
+        for i in by_passage
+        if hits[i].chunk.doc == home.doc
+        and hits[i].chunk.section != home.section
+        and hits[i].chunk.section[:-1] in (home.section, home.section[:-1])
+        and _ITEM_START.match(hits[i].chunk.section[-1])
+    ]
     grams = bigrams(prof.key_text)
-    items: list[Candidate] = []
-    for i, sentences in by_passage.items():
-        if overlap(grams, " ".join(hits[i].chunk.section).lower(), weights) < _HEADING_MATCH:
-            continue
-        items.append(sentences[0])  # an item section's first sentence names the item
-        items.extend(c for c in sentences[1:] if _ITEM_START.match(c.text))
+    parent = " ".join(hits[related[0]].chunk.section[:-1]).lower() if related else ""
+    if overlap(grams, parent, weights) < _PARENT_MATCH:
+        related = []  # the items of a list the question names, not any neighbouring list
+    items = [by_passage[i][0] for i in related]
+    items.extend(c for c in by_passage[best.hit_index][1:] if _ITEM_START.match(c.text))
     return items
 
 
@@ -154,14 +146,10 @@ def compose_extractive(
     settings: AnswerSettings,
     weights: TermWeights = UNIFORM,
     docs: Mapping[str, DocMeta] | None = None,
-    similarity: Callable[[list[Candidate]], list[Candidate]] | None = None,
 ) -> Answer:
     """Cite verbatim sentences, grouped by document; abstain when the evidence is weak."""
     passages = list(hits[: settings.passages])
     candidates = score_sentences(prof, passages, weights)
-    weak = bool(candidates) and max(c.score for c in candidates) < _WEAK_LEXICAL
-    if similarity is not None and weak:
-        candidates = similarity(candidates)
     chosen = select(prof, candidates, passages, settings, weights)
     support = evidence_strength(prof, [c.text for c in chosen], weights)
     threshold = settings.abstain_below_number if prof.wants_number else settings.abstain_below

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from rag.abstain import NOT_FOUND, unknown_place
-from rag.answer import Candidate, EmbedSentences, compose_extractive, with_sentence_similarity
+from rag.answer import compose_extractive
 from rag.config import AnswerSettings
 from rag.metadata import region_aliases
 from rag.question import UNIFORM, TermWeights, profile
 from rag.retrieve import RetrievalResult
+from rag.scope import scope_phrases
 from rag.types import Answer, Citation, DocMeta, Hit
 
 MIXED_REGIONS = "问题未指明地区，检索到的内容来自多个地区，以下按地区分别作答。"
@@ -25,12 +24,10 @@ _MAX_REGION_BLOCKS = 3
 
 @dataclass(frozen=True)
 class AnswerContext:
-    """What the composer knows beyond the passages: documents, term weights, embeddings."""
+    """What the composer knows beyond the passages: the documents and term weights."""
 
     docs: Mapping[str, DocMeta]
     weights: TermWeights = UNIFORM
-    query_vec: Callable[[str], np.ndarray] | None = None
-    embed_sentences: EmbedSentences | None = None
 
 
 def answer_question(
@@ -46,7 +43,8 @@ def answer_question(
         return Answer(question, NOT_FOUND, (), True, "extractive", (notice,), tuple(hits))
     if result.mixed_regions:
         return _per_region(question, hits, names, ctx, settings)
-    answer = _compose(question, hits, names, ctx, settings)
+    named = [*names, *scope_phrases(question, result.scope, docs)]
+    answer = _compose(question, hits, named, ctx, settings)
     return _with_weak_notice(answer)
 
 
@@ -57,15 +55,8 @@ def _compose(
     ctx: AnswerContext,
     settings: AnswerSettings,
 ) -> Answer:
-    similarity = None
-    if ctx.query_vec is not None and ctx.embed_sentences is not None:
-        query_vec, embed = ctx.query_vec, ctx.embed_sentences
-
-        def similarity(candidates: list[Candidate]) -> list[Candidate]:
-            return with_sentence_similarity(candidates, query_vec(question), embed, top=3)
-
     prof = profile(question, names)
-    return compose_extractive(question, hits, prof, settings, ctx.weights, ctx.docs, similarity)
+    return compose_extractive(question, hits, prof, settings, ctx.weights, ctx.docs)
 
 
 def _all_names(docs: Mapping[str, DocMeta]) -> list[str]:

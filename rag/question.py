@@ -13,9 +13,9 @@ FACT, LIST, TARGET, EXPLAIN = "fact", "list", "target", "explain"
 _NUMBER_Q = re.compile(
     r"多少|几[个家项名座所条年位张次]?|多大|多高|比例|比重|占比|第几|排名|何时|什么时候|哪一年|哪年"
 )
-_LIST_Q = re.compile(
-    r"哪些|哪几|包括|分别|有什么|是什么|指什么|[一二三四五六七八九十两]+[个大项类]"
-)
+# "Which ones" asks for a list even when it also asks for figures (哪些 … 各自多少).
+_ENUMERATION_Q = re.compile(r"哪些|哪几|包括|分别|[一二三四五六七八九十两]+[个大项类]")
+_LIST_Q = re.compile(r"有什么|是什么|指什么")
 _TARGET_Q = re.compile(r"目标|力争|到20[2-3]\d年|打算|计划")
 # Words that shape a question but never appear in the answer.
 _FILLER = re.compile(
@@ -47,7 +47,7 @@ class QuestionProfile:
 def profile(question: str, region_names: Iterable[str] = ()) -> QuestionProfile:
     """Classify a question and strip it down to the words an answer would share."""
     wants_number = bool(_NUMBER_Q.search(question))
-    if _LIST_Q.search(question) and not wants_number:
+    if _ENUMERATION_Q.search(question) or (_LIST_Q.search(question) and not wants_number):
         kind = LIST
     elif _TARGET_Q.search(question) and not wants_number:
         kind = TARGET

@@ -11,9 +11,8 @@ import numpy as np
 from rag.config import RetrievalSettings
 from rag.fusion import fuse
 from rag.hints import hint_boost, passage_scopes, question_scopes
-from rag.metadata import region_aliases
 from rag.question import UNIFORM, TermWeights, bigrams, overlap, profile, search_terms
-from rag.scope import Scope, detect_scope
+from rag.scope import Scope, detect_scope, scope_phrases
 from rag.types import Chunk, DocMeta, Hit
 
 log = logging.getLogger(__name__)
@@ -136,7 +135,7 @@ class HybridRetriever:
         if mode in ("hybrid", "dense"):
             dense = self.dense_search(self.encode_query(question), depth, rows)
         if mode in ("hybrid", "sparse"):
-            names = [alias for r in scope.regions for alias in region_aliases(r)]
+            names = scope_phrases(question, scope, self.docs)
             terms = search_terms(self.tokenize(question), names)
             sparse = self.sparse_search(terms, depth, rows)
         if mode not in ("hybrid", "dense", "sparse"):
@@ -163,8 +162,7 @@ class HybridRetriever:
         weight = self.settings.heading_weight
         if not weight or not fused:
             return fused
-        names = [alias for r in scope.regions for alias in region_aliases(r)]
-        grams = bigrams(profile(question, names).key_text)
+        grams = bigrams(profile(question, scope_phrases(question, scope, self.docs)).key_text)
         top = max(score for _, score in fused)
         boosted = [
             (row, score + weight * top * overlap(grams, self._headings[row], self.weights))

@@ -48,17 +48,39 @@ def regions_named(question: str, regions: Sequence[str]) -> tuple[str, ...]:
     return tuple(named)
 
 
-def _longest_common_substring(a: str, b: str) -> int:
-    best = 0
+def _common_runs(a: str, b: str) -> list[tuple[int, int]]:
+    """Maximal runs of `a` (start, length) that also occur in `b`."""
+    runs: list[tuple[int, int]] = []
     prev = [0] * (len(b) + 1)
-    for ca in a:
+    for i, ca in enumerate(a):
         cur = [0] * (len(b) + 1)
         for j, cb in enumerate(b, start=1):
             if ca == cb:
                 cur[j] = prev[j - 1] + 1
-                best = max(best, cur[j])
+        best = max(cur)
+        if best:
+            runs.append((i - best + 1, best))
         prev = cur
-    return best
+    return runs
+
+
+def _longest_common_substring(a: str, b: str) -> int:
+    return max((n for _, n in _common_runs(a, b)), default=0)
+
+
+def scope_phrases(question: str, scope: Scope, docs: Mapping[str, DocMeta]) -> list[str]:
+    """The words by which the question names its scope (region aliases, title fragments).
+
+    They say where to look, not what to find: matching them against passages of the
+    scoped documents tells nothing, so answers and heading matches leave them out.
+    """
+    phrases = [alias for region in scope.regions for alias in region_aliases(region)]
+    for path in scope.docs:
+        title = docs[path].title if path in docs else ""
+        for start, length in _common_runs(question, title):
+            if length >= _MIN_TITLE_OVERLAP:
+                phrases.append(question[start : start + length])
+    return sorted(set(phrases), key=len, reverse=True)
 
 
 def _strip_region(text: str, region: str) -> str:
