@@ -19,7 +19,6 @@ _LIST_CUE = re.compile(r"[、；;]|一是|二是|包括|分别|[:：]$")
 _ITEM_START = re.compile(
     r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．])"
 )
-_LEAD_IN = re.compile(r"[:：]$")
 _PARENT_MATCH = 0.2  # share of the question's weighted bigrams a list's heading must hold
 _FOLLOW = 3  # sentences read on after the best one, where lists and measures continue
 
