@@ -64,7 +64,8 @@ def materialize_default(models_dir: Path) -> Path:
     """Folder of the default model under `models_dir`, built once (atomically) if missing."""
     source = bundled_source()
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    target = models_dir / f"{FOLDER_PREFIX}{sha[:12]}"
+    # Named by source and recipe: new weights or a new recipe build beside the old folder.
+    target = models_dir / f"{FOLDER_PREFIX}{sha[:12]}-f{STORE_FORMAT}"
     _remove_stale_partials(models_dir)
     if _is_complete(target, sha):
         return target
@@ -91,9 +92,12 @@ def read_manifest(folder: Path) -> dict[str, object]:
     """The completion manifest of a materialized folder (source version and sha256)."""
     path = folder / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ModelStoreError(f"{path}: unreadable manifest ({err}); delete {folder}") from err
+    if not isinstance(manifest, dict):
+        raise ModelStoreError(f"{path}: manifest is not a JSON object; delete {folder}")
+    return manifest
 
 
 def _is_complete(folder: Path, sha: str) -> bool:

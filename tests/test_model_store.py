@@ -22,6 +22,7 @@ from index.loaders import load_document
 from index.model_store import (
     FOLDER_PREFIX,
     MANIFEST,
+    STORE_FORMAT,
     ModelStoreError,
     materialize_default,
     read_manifest,
@@ -118,7 +119,7 @@ def test_default_name_resolves_to_the_folder_and_others_pass_through(
 
 def test_a_folder_without_manifest_is_refused(tmp_path: Path) -> None:
     sha = hashlib.sha256(bundled_source().read_bytes()).hexdigest()
-    half = tmp_path / f"{FOLDER_PREFIX}{sha[:12]}"
+    half = tmp_path / f"{FOLDER_PREFIX}{sha[:12]}-f{STORE_FORMAT}"
     half.mkdir()
     (half / "config.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ModelStoreError, match=f"{half.name}.*{MANIFEST}.*delete"):
