@@ -54,16 +54,20 @@ def gold_doc_texts(gold_path: Path, docs_dir: Path) -> dict[str, str]:
     }
 
 
-def _index_for(settings: Settings, docs_dir: Path, index_root: Path, scratch: Path) -> Path:
-    """The given index when its chunking matches, else one built for this configuration."""
+def _ensure_index(settings: Settings, docs_dir: Path, index_root: Path) -> None:
+    """Build the evaluated index with the base settings when there is none yet."""
     try:
-        manifest = read_manifest(resolve_live(index_root))
-        built = {k: v for k, v in manifest.get("chunking", {}).items() if k != "chunker_version"}
-        if built == asdict(settings.chunking):
-            return index_root
-    except (IndexNotFoundError, FileNotFoundError):
+        resolve_live(index_root)
+    except IndexNotFoundError:
         log.info("no index at %s: building one", index_root)
         build_index(docs_dir, index_root, settings)
+
+
+def _index_for(settings: Settings, docs_dir: Path, index_root: Path, scratch: Path) -> Path:
+    """The given index when its chunking matches this configuration's, else one built for it."""
+    manifest = read_manifest(resolve_live(index_root))
+    built = {k: v for k, v in manifest.get("chunking", {}).items() if k != "chunker_version"}
+    if built == asdict(settings.chunking):
         return index_root
     chunking = settings.chunking
     root = scratch / f"{chunking.strategy}-{chunking.max_chars}-{int(chunking.headers)}"
@@ -110,6 +114,7 @@ def evaluate(
     texts = gold_doc_texts(gold_path, docs_dir)
     items = load_gold(gold_path, texts)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _ensure_index(settings, docs_dir, index_root)
     runs: dict[str, list[ItemResult]] = {}
     learned: Thresholds | None = None
     for name in configs:
