@@ -20,7 +20,6 @@ _ITEM_START = re.compile(
     r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．])"
 )
 _PARENT_MATCH = 0.2  # share of the question's weighted bigrams a list's heading must hold
-_FOLLOW = 3  # sentences read on after the best one, where lists and measures continue
 
 
 @dataclass(frozen=True)
@@ -82,13 +81,14 @@ def select(
     for c in candidates:
         by_passage.setdefault(c.hit_index, []).append(c)
     items = _list_items(prof, best, by_passage, hits, weights) if prof.kind == LIST else []
-    follow = [c for c in by_passage[best.hit_index] if 0 < c.position - best.position <= _FOLLOW]
+    # The rest of the best passage: a measure or a list goes on after its best sentence.
+    context = [c for c in by_passage[best.hit_index] if c.position > best.position]
     strong = [
         c
         for c in sorted(candidates, key=lambda c: -c.score)
         if c.score >= (0.6 if c.hit_index == best.hit_index else 0.85) * best.score
     ]
-    return _unique(hits, [best, *items, *follow, *strong])[: settings.max_sentences]
+    return _unique(hits, [best, *items, *context, *strong])[: settings.max_sentences]
 
 
 def _unique(hits: Sequence[Hit], chosen: Sequence[Candidate]) -> list[Candidate]:
@@ -100,9 +100,10 @@ def _unique(hits: Sequence[Hit], chosen: Sequence[Candidate]) -> list[Candidate]
 
 
 def _fact(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
-    """One sentence, or two when a close runner-up also states a figure."""
+    """One sentence, or two when a close runner-up in the same passage also states a figure."""
     for c in sorted(candidates, key=lambda c: -c.score):
-        if c is not best and c.score >= 0.85 * best.score and _HAS_NUMBER.search(c.text):
+        same = c.hit_index == best.hit_index
+        if c is not best and same and c.score >= 0.85 * best.score and _HAS_NUMBER.search(c.text):
             return [best, c]
     return [best]
 

@@ -50,12 +50,12 @@ class AnswerSettings:
     """Extractive composer and abstention."""
 
     passages: int = 5  # top passages the composer reads
-    max_sentences: int = 8
+    max_sentences: int = 10
     # Abstain when the evidence strength (rag.abstain) falls below these; learned on the
     # dev gold set by `policyqa eval --tune-abstention` (number questions need the
     # figure's own name in the evidence, so they get their own threshold).
-    abstain_below: float = -0.8347
-    abstain_below_number: float = 0.3117
+    abstain_below: float = -1.0
+    abstain_below_number: float = 0.3739
 
 
 @dataclass(frozen=True)
