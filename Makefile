@@ -36,5 +36,7 @@ eval: setup
 	$(VENV)/bin/policyqa eval --gold eval/gold/dev.jsonl --out reports/dev
 
 bench: setup
+	$(VENV)/bin/policyqa index build
 	$(PY) bench/build_bench.py
 	$(PY) bench/retrieval_bench.py
+	$(PY) bench/load_bench.py
