@@ -88,9 +88,9 @@ class HybridRetriever:
         """Top-k passages for the question, limited to the region/document it names."""
         question = validate_question(question)
         k = k or self.settings.k
-        scope = detect_scope(question, self.docs, region, doc) if self.settings.scope else Scope()
-        if region or doc:
-            scope = detect_scope(question, self.docs, region, doc)
+        # Explicit filters always apply; the question's own names only when scoping is on.
+        scoped = self.settings.scope or region or doc
+        scope = detect_scope(question, self.docs, region, doc) if scoped else Scope()
         rows = self._rows_in(scope)
         if rows is not None and rows.size == 0:
             return RetrievalResult(question, (), scope, ())
