@@ -13,7 +13,6 @@ from rag.config import AnswerSettings
 from rag.metadata import region_aliases
 from rag.question import UNIFORM, TermWeights, profile
 from rag.retrieve import RetrievalResult
-from rag.scope import scope_phrases
 from rag.types import Answer, Citation, DocMeta, Hit
 
 MIXED_REGIONS = "问题未指明地区，检索到的内容来自多个地区，以下按地区分别作答。"
@@ -43,7 +42,7 @@ def answer_question(
         return Answer(question, NOT_FOUND, (), True, "extractive", (notice,), tuple(hits))
     if result.mixed_regions:
         return _per_region(question, hits, names, ctx, settings)
-    named = [*names, *scope_phrases(question, result.scope, docs)]
+    named = [*names, *result.scope_names]
     answer = _compose(question, hits, named, ctx, settings)
     return _with_weak_notice(answer)
 

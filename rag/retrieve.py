@@ -35,6 +35,7 @@ class RetrievalResult:
     hits: tuple[Hit, ...]
     scope: Scope
     regions: tuple[str, ...]  # regions of the hits, in rank order of first appearance
+    scope_names: tuple[str, ...] = ()  # how the question names its scope (rag.scope)
 
     @property
     def mixed_regions(self) -> bool:
@@ -94,14 +95,15 @@ class HybridRetriever:
         rows = self._rows_in(scope)
         if rows is not None and rows.size == 0:
             return RetrievalResult(question, (), scope, ())
-        dense, sparse = self._runs(question, rows, scope)
+        names = tuple(scope_phrases(question, scope, self.docs))
+        dense, sparse = self._runs(question, rows, names)
         s = self.settings
         depth = max(s.depth, k)
         fused = fuse(
             s.fusion, [dense, sparse], [s.dense_weight, 1 - s.dense_weight], s.rrf_k, depth
         )
         fused = self._apply_hints(question, fused)
-        fused = self._apply_headings(question, fused, scope)
+        fused = self._apply_headings(question, fused, names)
         if self.rerank is not None:
             fused = self._reranked(question, fused)
         dense_rank = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
@@ -118,7 +120,7 @@ class HybridRetriever:
             for rank, (row, score) in enumerate(fused[:k], start=1)
         )
         regions = tuple(dict.fromkeys(h.chunk.region for h in hits))
-        return RetrievalResult(question, hits, scope, regions)
+        return RetrievalResult(question, hits, scope, regions, names)
 
     def _rows_in(self, scope: Scope) -> np.ndarray | None:
         if not scope.regions and not scope.docs:
@@ -127,7 +129,7 @@ class HybridRetriever:
         return np.asarray(allowed, dtype=np.int64)
 
     def _runs(
-        self, question: str, rows: np.ndarray | None, scope: Scope
+        self, question: str, rows: np.ndarray | None, names: Sequence[str]
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         mode, depth = self.settings.mode, self.settings.depth
         dense: list[tuple[int, float]] = []
@@ -135,7 +137,6 @@ class HybridRetriever:
         if mode in ("hybrid", "dense"):
             dense = self.dense_search(self.encode_query(question), depth, rows)
         if mode in ("hybrid", "sparse"):
-            names = scope_phrases(question, scope, self.docs)
             terms = search_terms(self.tokenize(question), names)
             sparse = self.sparse_search(terms, depth, rows)
         if mode not in ("hybrid", "dense", "sparse"):
@@ -156,13 +157,13 @@ class HybridRetriever:
         return sorted(boosted, key=lambda item: (-item[1], item[0]))
 
     def _apply_headings(
-        self, question: str, fused: list[tuple[int, float]], scope: Scope
+        self, question: str, fused: list[tuple[int, float]], names: Sequence[str]
     ) -> list[tuple[int, float]]:
         """Raise passages whose section headings say what the question asks (a title field)."""
         weight = self.settings.heading_weight
         if not weight or not fused:
             return fused
-        grams = bigrams(profile(question, scope_phrases(question, scope, self.docs)).key_text)
+        grams = bigrams(profile(question, names).key_text)
         top = max(score for _, score in fused)
         boosted = [
             (row, score + weight * top * overlap(grams, self._headings[row], self.weights))
