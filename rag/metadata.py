@@ -232,6 +232,19 @@ def _period(title: str, text: str) -> str:
     return f"{start}-{start + 4}"
 
 
+def period_name(period: str) -> str:
+    """The short name of a five-year plan period (2021-2025 → 十四五), or "" for other ranges."""
+    m = re.fullmatch(r"(\d{4})-(\d{4})", period)
+    if not m or int(m.group(2)) - int(m.group(1)) != 4 or (int(m.group(1)) - 1981) % 5:
+        return ""
+    plan = 6 + (int(m.group(1)) - 1981) // 5
+    if plan < 6:
+        return ""
+    digits = "〇一二三四五六七八九"
+    tens = ("十" if plan >= 10 else "") + (digits[plan % 10] if plan % 10 else "")
+    return tens + "五"
+
+
 def _plan_numbers(s: str) -> list[int]:
     found = [10 + _CN_DIGITS[m.group(1)] for m in _PLAN_SHORT.finditer(s)]
     found += [_cn_number(m.group(1)) for m in _PLAN_LONG.finditer(s)]

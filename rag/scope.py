@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.metadata import region_aliases
+from rag.metadata import period_name, region_aliases
 from rag.types import DocMeta
 
 # A named document must share this many characters of its title with the question
@@ -68,13 +68,27 @@ def _longest_common_substring(a: str, b: str) -> int:
     return max((n for _, n in _common_runs(a, b)), default=0)
 
 
+def _period_mentions(question: str, period: str) -> list[str]:
+    """How the question names a plan period: “十四五”规划, 十四五期间, 十四五 …"""
+    name = period_name(period)
+    if not name:
+        return []
+    pattern = rf"[“\"]?{name}[”\"]?(?:规划|纲要|时期|期间)?"
+    return [m.group(0) for m in re.finditer(pattern, question)]
+
+
 def scope_phrases(question: str, scope: Scope, docs: Mapping[str, DocMeta]) -> list[str]:
     """The words by which the question names its scope (region aliases, title fragments).
 
     They say where to look, not what to find: matching them against passages of the
-    scoped documents tells nothing, so answers and heading matches leave them out.
+    scoped documents tells nothing, so answers and heading matches leave them out. The
+    plan period the documents in scope cover (十四五) is one of them: in a 十四五 plan
+    the passages that repeat “十四五” are about carrying out the plan, not its content.
     """
     phrases = [alias for region in scope.regions for alias in region_aliases(region)]
+    in_scope = [m for path, m in docs.items() if scope.allows(path, m.region)]
+    for meta in in_scope:
+        phrases += _period_mentions(question, meta.period)
     for path in scope.docs:
         title = docs[path].title if path in docs else ""
         for start, length in _common_runs(question, title):
@@ -102,11 +116,17 @@ def docs_named(question: str, docs: Mapping[str, DocMeta]) -> tuple[str, ...]:
         for path, meta in docs.items()
         if meta.title
     }
-    if not overlaps:
-        return ()
-    best = max(overlaps.values())
+    best = max(overlaps.values(), default=0)
     winners = tuple(path for path, n in overlaps.items() if n == best)
-    return winners if best >= _MIN_TITLE_OVERLAP and len(winners) == 1 else ()
+    if best >= _MIN_TITLE_OVERLAP and len(winners) == 1:
+        return winners
+    return _docs_of_period(question, docs)
+
+
+def _docs_of_period(question: str, docs: Mapping[str, DocMeta]) -> tuple[str, ...]:
+    """The plans for the period a question names (十四五), when only some documents are."""
+    named = tuple(path for path, m in docs.items() if _period_mentions(question, m.period))
+    return named if len(named) < len(docs) else ()
 
 
 def detect_scope(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.clean import boilerplate_spans
-from rag.metadata import extract_meta, region_aliases
+from rag.metadata import extract_meta, period_name, region_aliases
 from rag.types import DocMeta
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -164,3 +164,11 @@ def test_region_aliases_of_a_district_and_zone_pair() -> None:
 
 def test_region_aliases_of_nothing() -> None:
     assert region_aliases("") == ()
+
+
+def test_period_name_is_the_five_year_plans_short_name() -> None:
+    assert period_name("2021-2025") == "十四五"
+    assert period_name("2016-2020") == "十三五"
+    assert period_name("2001-2005") == "十五"
+    assert period_name("2020-2022") == ""
+    assert period_name("") == ""

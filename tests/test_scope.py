@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.scope import Scope, detect_scope, docs_named, regions_named
+from rag.scope import Scope, detect_scope, docs_named, regions_named, scope_phrases
 from rag.types import DocMeta
 
 DOCS = {
@@ -10,6 +10,7 @@ DOCS = {
         title="新乡高新区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要",
         region="新乡高新区",
         doc_number="新开〔2021〕91号",
+        period="2021-2025",
     ),
     "work.txt": DocMeta(
         title="新乡高新区深化改革创新加快推动高质量发展工作方案",
@@ -64,3 +65,18 @@ def test_explicit_filters_win_over_the_question() -> None:
     scope = detect_scope("新乡高新区的氢能目标", DOCS, region="襄阳高新区")
     assert scope == Scope(("襄阳高新区",), (), "filter")
     assert detect_scope("随便问问", DOCS, doc="hp.txt").docs == ("hp.txt",)
+
+
+def test_naming_the_plan_period_picks_the_plan_among_the_regions_documents() -> None:
+    scope = detect_scope("新乡高新区“十四五”规划对孵化体系建设有什么安排", DOCS)
+    assert scope == Scope(("新乡高新区",), ("plan.txt",), "question")
+    # The period names the scope, so it is no search term; the content words remain.
+    phrases = scope_phrases("新乡高新区“十四五”规划对孵化体系建设有什么安排", scope, DOCS)
+    assert "“十四五”规划" in phrases
+    assert not any("孵化" in p for p in phrases)
+
+
+def test_a_period_no_document_covers_names_nothing() -> None:
+    scope = detect_scope("新乡高新区“十三五”期间地区生产总值", DOCS)
+    assert scope == Scope(("新乡高新区",), (), "question")
+    assert all("十三五" not in p for p in scope_phrases("新乡高新区“十三五”期间", scope, DOCS))
