@@ -10,14 +10,16 @@ from rag.abstain import NOT_FOUND, evidence_strength
 from rag.config import AnswerSettings
 from rag.question import FACT, LIST, TARGET, UNIFORM, QuestionProfile, TermWeights, bigrams, overlap
 from rag.sentences import sentence_spans
-from rag.types import Answer, Citation, DocMeta, Hit
+from rag.types import Answer, Chunk, Citation, DocMeta, Hit
 
 _HAS_NUMBER = re.compile(r"\d")
 _TARGET_CUE = re.compile(r"力争|到20[2-3]\d年|达到|目标|以上|突破|培育|建成")
 _LIST_CUE = re.compile(r"[、；;]|一是|二是|包括|分别|[:：]$")
 # A sentence that opens an item of an enumeration: ——…, 一是…, (一)…, 1.…
 _ITEM_START = re.compile(
-    r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．])"
+    r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]"
+    # or a short label and a colon (优化“一线”:…), but not a lead-in (重点包括:…)
+    r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
 )
 _PARENT_MATCH = 0.2  # share of the question's weighted bigrams a list's heading must hold
 
@@ -135,8 +137,16 @@ def _list_items(
     if overlap(grams, parent, weights) < _PARENT_MATCH:
         related = []  # the items of a list the question names, not any neighbouring list
     items = [by_passage[i][0] for i in related]
-    items.extend(c for c in by_passage[best.hit_index][1:] if _ITEM_START.match(c.text))
+    # The enumerated sentences of the best sentence's section, over all its passages.
+    same = [i for i in by_passage if _same_section(hits[i].chunk, home)]
+    items.extend(
+        c for i in same for c in by_passage[i] if c is not best and _ITEM_START.match(c.text)
+    )
     return items
+
+
+def _same_section(a: Chunk, b: Chunk) -> bool:
+    return a.doc == b.doc and a.section == b.section
 
 
 def compose_extractive(

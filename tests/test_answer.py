@@ -10,8 +10,11 @@ import pytest
 from index.service import QAService
 from index.store import open_index
 from rag.abstain import NOT_FOUND
+from rag.answer import compose_extractive
+from rag.config import AnswerSettings
 from rag.pipeline import MIXED_REGIONS
-from rag.types import Answer
+from rag.question import profile
+from rag.types import Answer, Chunk, Hit
 from tests.small_corpus import DOCS, build_small_index
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:-\d+)?%?")
@@ -109,3 +112,37 @@ def test_answer_groups_sentences_under_document_title_and_date(service: QAServic
     first_line = answer.text.splitlines()[0]
     assert first_line.startswith("《新乡高新区国民经济和社会发展第十四个五年规划纲要》")
     assert "2021-10-14" in first_line
+
+
+def _hit(doc_text: str, part: str, section: tuple[str, ...], rank: int) -> Hit:
+    start = doc_text.index(part)
+    chunk = Chunk(f"c{rank}", "plan.txt", "规划", "", section, start, start + len(part), part, part)
+    return Hit(chunk, 1.0 / rank, rank)
+
+
+def test_list_items_are_gathered_over_every_passage_of_their_section() -> None:
+    first = "2.发展原则。——坚持质量优先和稳定增长相统筹。牢牢把握高质量发展。——坚持创新驱动。"
+    second = "牢牢把握发展定位。——坚持深化改革和开放合作相联动。牢牢把握改革开放。"
+    other = "第八章。加强党的领导,把党的领导贯穿规划发展全过程。"
+    text = first + second + other
+    section = ("第一章", "2.发展原则")
+    hits = [_hit(text, first, section, 1), _hit(text, second, section, 2)]
+    hits.append(_hit(text, other, ("第八章",), 3))
+    question = "发展原则有哪些"
+    answer = compose_extractive(question, hits, profile(question), AnswerSettings())
+    for item in ("坚持质量优先和稳定增长相统筹", "坚持创新驱动", "坚持深化改革和开放合作相联动"):
+        assert item in answer.text
+    assert "党的领导" not in answer.text
+    assert [c.hit.rank for c in answer.citations] == [1, 2]
+
+
+def test_a_labelled_item_counts_but_a_lead_in_does_not() -> None:
+    first = "1.构建“一线、一组团、多点”新格局。优化“一线”:建设滨江公园。"
+    second = "提升“一组团”:建设中央活力区。重点包括:完善商圈配套。"
+    text = first + second
+    section = ("第二章", "1.构建“一线、一组团、多点”新格局")
+    hits = [_hit(text, first, section, 1), _hit(text, second, section, 2)]
+    question = "“一线、一组团、多点”具体指什么"
+    answer = compose_extractive(question, hits, profile(question), AnswerSettings())
+    assert "优化“一线”" in answer.text and "提升“一组团”" in answer.text
+    assert "重点包括" not in answer.text
