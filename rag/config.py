@@ -41,6 +41,7 @@ class RetrievalSettings:
     scope: bool = True  # limit to the region/document the question names
     hint_weight: float = 0.1  # time-scope hint boost; 0 = off
     heading_weight: float = 0.4  # boost for passages whose section headings match; 0 = off
+    sentence_weight: float = 0.05  # boost for a passage's best-matching sentence; 0 = off
     reranker: str = ""  # a CrossEncoder name or path; empty = off
     rerank_depth: int = 20
 

@@ -20,7 +20,7 @@ _QUESTION_CUES = {
 _PASSAGE_CUES = {
     LONG_RANGE: re.compile(r"2035|二〇三五|二0三五|远景"),
     ACHIEVEMENT: re.compile(r"十三五|成效|成就|发展基础|现实基础|累计|完成|实现了|达到了|同比增长"),
-    TARGET: re.compile(r"力争|到20[2-3]\d年|目标|十四五末|“十四五”末|达到|预期|规划"),
+    TARGET: re.compile(r"力争|到20[2-3]\d年|目标|十四五末|“十四五”末|达到|预期"),
 }
 
 

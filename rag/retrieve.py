@@ -13,6 +13,7 @@ from rag.fusion import fuse
 from rag.hints import hint_boost, passage_scopes, question_scopes
 from rag.question import UNIFORM, TermWeights, bigrams, overlap, profile, search_terms
 from rag.scope import Scope, detect_scope, scope_phrases
+from rag.sentences import sentence_spans
 from rag.types import Chunk, DocMeta, Hit
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class HybridRetriever:
         self.weights = weights
         self._passage_scopes = [passage_scopes(c) for c in chunks]
         self._headings = [" ".join(c.section[-2:]).lower() for c in chunks]
+        self._sentences = [[c.text[a:b].lower() for a, b in sentence_spans(c.text)] for c in chunks]
 
     def search(
         self, question: str, k: int | None = None, region: str | None = None, doc: str | None = None
@@ -102,8 +104,10 @@ class HybridRetriever:
         fused = fuse(
             s.fusion, [dense, sparse], [s.dense_weight, 1 - s.dense_weight], s.rrf_k, depth
         )
+        grams = bigrams(profile(question, names).key_text)
+        fused = self._apply_sentence_focus(grams, fused)
         fused = self._apply_hints(question, fused)
-        fused = self._apply_headings(question, fused, names)
+        fused = self._apply_headings(grams, fused)
         if self.rerank is not None:
             fused = self._reranked(question, fused)
         dense_rank = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
@@ -157,22 +161,39 @@ class HybridRetriever:
         return sorted(boosted, key=lambda item: (-item[1], item[0]))
 
     def _apply_headings(
-        self, question: str, fused: list[tuple[int, float]], names: Sequence[str]
+        self, grams: set[str], fused: list[tuple[int, float]]
     ) -> list[tuple[int, float]]:
         """Raise passages whose section headings say what the question asks (a title field)."""
-        weight = self.settings.heading_weight
-        if not weight or not fused:
-            return fused
-        grams = bigrams(profile(question, names).key_text)
-        top = max(score for _, score in fused)
-        boosted = [
-            (row, score + weight * top * overlap(grams, self._headings[row], self.weights))
-            for row, score in fused
-        ]
-        return sorted(boosted, key=lambda item: (-item[1], item[0]))
+        match = {row: overlap(grams, self._headings[row], self.weights) for row, _ in fused}
+        return _boosted(fused, match, self.settings.heading_weight)
+
+    def _apply_sentence_focus(
+        self, grams: set[str], fused: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """Raise passages with one sentence that holds the question's terms together.
+
+        BM25 and the dense vector score a passage as a whole, so terms scattered over a
+        long passage count as much as terms in the one sentence that answers.
+        """
+        match = {
+            row: max((overlap(grams, s, self.weights) for s in self._sentences[row]), default=0.0)
+            for row, _ in fused
+        }
+        return _boosted(fused, match, self.settings.sentence_weight)
 
     def _reranked(self, question: str, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
         head = fused[: self.settings.rerank_depth]
         scores = self.rerank(question, [self.chunks[row].index_text for row, _ in head])
         reranked = sorted(zip((r for r, _ in head), scores, strict=True), key=lambda x: -x[1])
         return [(row, float(score)) for row, score in reranked] + fused[len(head) :]
+
+
+def _boosted(
+    fused: list[tuple[int, float]], match: Mapping[int, float], weight: float
+) -> list[tuple[int, float]]:
+    """Add `weight` × the top fused score × each row's match (0–1), and re-sort."""
+    if not weight or not fused:
+        return fused
+    top = max(score for _, score in fused)
+    boosted = [(row, score + weight * top * match[row]) for row, score in fused]
+    return sorted(boosted, key=lambda item: (-item[1], item[0]))
