@@ -22,6 +22,10 @@ _ITEM_START = re.compile(
     r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
 )
 _PARENT_MATCH = 0.2  # share of the question's weighted bigrams a list's heading must hold
+_HEADING_NAMES = 0.5  # share a section's own heading must hold to answer as a whole
+# A sentence's score adds its section headings' match and its passage's retrieval rank:
+# the retriever weighed the whole passage, dense meaning included, which words alone miss.
+_SECTION, _RANK = 0.35, 0.3
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def score_sentences(
         context = overlap(grams, " ".join(chunk.section).lower(), weights)
         for pos, (start, end) in enumerate(sentence_spans(chunk.text, chunk.start)):
             text = chunk.text[start - chunk.start : end - chunk.start]
-            score = overlap(grams, text.lower(), weights) + 0.2 * context + 0.15 / (i + 1)
+            score = overlap(grams, text.lower(), weights) + _SECTION * context + _RANK / (i + 1)
             score += _cue_bonus(prof, text)
             out.append(Candidate(i, pos, start, end, text, score))
     return out
@@ -58,11 +62,14 @@ def _cue_bonus(prof: QuestionProfile, text: str) -> float:
     if prof.wants_number and _HAS_NUMBER.search(text):
         bonus += 0.2
     if prof.kind == TARGET and _TARGET_CUE.search(text):
-        bonus += 0.15
+        # A target states a figure to reach; 建成/培育 alone may only describe a project.
+        bonus += 0.25 if _HAS_NUMBER.search(text) else 0.1
     if prof.kind == LIST and _LIST_CUE.search(text):
         bonus += 0.1
     if any(year in text for year in prof.years):
         bonus += 0.1
+    if prof.count > 1 and _enumeration_length(text) >= prof.count:
+        bonus += 0.2  # an enumeration as long as the one the question asks for
     return bonus
 
 
@@ -83,14 +90,53 @@ def select(
     for c in candidates:
         by_passage.setdefault(c.hit_index, []).append(c)
     items = _list_items(prof, best, by_passage, hits, weights) if prof.kind == LIST else []
-    # The rest of the best passage: a measure or a list goes on after its best sentence.
-    context = [c for c in by_passage[best.hit_index] if c.position > best.position]
+    context = _rest_of_passage(prof, best, by_passage[best.hit_index], hits, weights)
     strong = [
         c
         for c in sorted(candidates, key=lambda c: -c.score)
         if c.score >= (0.6 if c.hit_index == best.hit_index else 0.85) * best.score
     ]
-    return _unique(hits, [best, *items, *context, *strong])[: settings.max_sentences]
+    chosen = _with_strong(prof, best, [best, *items, *context], strong, hits)
+    return _unique(hits, chosen)[: settings.max_sentences]
+
+
+def _rest_of_passage(
+    prof: QuestionProfile,
+    best: Candidate,
+    passage: Sequence[Candidate],
+    hits: Sequence[Hit],
+    weights: TermWeights,
+) -> list[Candidate]:
+    """A measure or a list goes on after its best sentence; a section whose own heading
+    names what is asked answers it as a whole."""
+    section = hits[best.hit_index].chunk.section
+    named = overlap(bigrams(prof.key_text), section[-1].lower(), weights) if section else 0.0
+    whole = named >= _HEADING_NAMES
+    return [c for c in passage if whole or c.position > best.position]
+
+
+def _with_strong(
+    prof: QuestionProfile,
+    best: Candidate,
+    chosen: list[Candidate],
+    strong: Sequence[Candidate],
+    hits: Sequence[Hit],
+) -> list[Candidate]:
+    """Add the strong sentences of the best section; from other passages only those that
+    answer a part of the question the chosen sentences leave open, not mere repeats."""
+    grams = bigrams(prof.key_text)
+
+    def matched(c: Candidate) -> set[str]:
+        return {g for g in grams if g in c.text.lower()}
+
+    home = hits[best.hit_index].chunk
+    covered = set().union(*(matched(c) for c in chosen))
+    for c in strong:
+        new = matched(c) - covered
+        if _same_section(hits[c.hit_index].chunk, home) or new:
+            chosen.append(c)
+            covered |= new
+    return chosen
 
 
 def _unique(hits: Sequence[Hit], chosen: Sequence[Candidate]) -> list[Candidate]:
@@ -134,8 +180,12 @@ def _list_items(
     ]
     grams = bigrams(prof.key_text)
     parent = " ".join(hits[related[0]].chunk.section[:-1]).lower() if related else ""
-    if overlap(grams, parent, weights) < _PARENT_MATCH:
-        related = []  # the items of a list the question names, not any neighbouring list
+    enumerated = _enumeration_length(best.text) >= 3 and not prof.per_item
+    if overlap(grams, parent, weights) < _PARENT_MATCH or enumerated:
+        # Only the items of a list the question names, not any neighbouring list; and
+        # none when the best sentence enumerates the answer, unless each item's own
+        # details are asked for (各自/分别).
+        related = []
     items = [by_passage[i][0] for i in related]
     # The enumerated sentences of the best sentence's section, over all its passages.
     same = [i for i in by_passage if _same_section(hits[i].chunk, home)]
@@ -143,6 +193,11 @@ def _list_items(
         c for i in same for c in by_passage[i] if c is not best and _ITEM_START.match(c.text)
     )
     return items
+
+
+def _enumeration_length(text: str) -> int:
+    """Items in the longest 、-separated run within one clause of `text`."""
+    return max(clause.count("、") + 1 for clause in re.split(r"[，,；;。:：]", text))
 
 
 def _same_section(a: Chunk, b: Chunk) -> bool:

@@ -31,6 +31,10 @@ _QUESTION_TERM_TEXT = (
 )
 QUESTION_TERMS = frozenset(_QUESTION_TERM_TEXT.split())
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+# "How many things" a question names: 四大主导产业, 哪六个, 三项措施.
+_COUNT = re.compile(r"([两二三四五六七八九十])(?:个|大|项|类|种|条|方面)")
+_PER_ITEM = re.compile(r"各自|分别|各[个项]|每[个项]")
+_CN_COUNT = {c: i for i, c in enumerate("〇一二三四五六七八九十")} | {"两": 2}
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -42,15 +46,19 @@ class QuestionProfile:
     wants_number: bool
     key_text: str  # the question without region names and question words
     years: tuple[str, ...]
+    count: int = 0  # how many items the question says there are (四大 → 4), or 0
+    per_item: bool = False  # asks for each item's own details (各自/分别)
 
 
 def profile(question: str, region_names: Iterable[str] = ()) -> QuestionProfile:
     """Classify a question and strip it down to the words an answer would share."""
     wants_number = bool(_NUMBER_Q.search(question))
-    if _ENUMERATION_Q.search(question) or (_LIST_Q.search(question) and not wants_number):
+    if _ENUMERATION_Q.search(question):
         kind = LIST
     elif _TARGET_Q.search(question) and not wants_number:
-        kind = TARGET
+        kind = TARGET  # 目标是什么 asks for targets, not for a list
+    elif _LIST_Q.search(question) and not wants_number:
+        kind = LIST
     elif wants_number:
         kind = FACT
     else:
@@ -59,7 +67,15 @@ def profile(question: str, region_names: Iterable[str] = ()) -> QuestionProfile:
     for name in sorted(region_names, key=len, reverse=True):
         key = key.replace(name, " ")
     key = _FILLER.sub(" ", key)
-    return QuestionProfile(kind, wants_number, key, tuple(_YEAR.findall(question)))
+    counts = [_CN_COUNT[m.group(1)] for m in _COUNT.finditer(question)]
+    return QuestionProfile(
+        kind,
+        wants_number,
+        key,
+        tuple(_YEAR.findall(question)),
+        max(counts, default=0),
+        bool(_PER_ITEM.search(question)),
+    )
 
 
 def search_terms(tokens: Sequence[str], scope_names: Iterable[str] = ()) -> list[str]:

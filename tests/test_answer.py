@@ -146,3 +146,39 @@ def test_a_labelled_item_counts_but_a_lead_in_does_not() -> None:
     answer = compose_extractive(question, hits, profile(question), AnswerSettings())
     assert "优化“一线”" in answer.text and "提升“一组团”" in answer.text
     assert "重点包括" not in answer.text
+
+
+def test_a_section_whose_heading_names_the_question_answers_as_a_whole() -> None:
+    body = (
+        "(三十一)深入实施乡村振兴战略。加快补齐基础设施短板。"
+        "到2025年全区100%行政村达到美丽宜居村标准。大力发展现代农业,落实乡村振兴目标举措。"
+    )
+    hits = [_hit(body, body, ("九、民生", "(三十一)深入实施乡村振兴战略"), 1)]
+    question = "乡村振兴方面提出了哪些目标和举措"
+    answer = compose_extractive(question, hits, profile(question), AnswerSettings())
+    assert "100%行政村" in answer.text and "加快补齐基础设施短板" in answer.text
+
+
+def test_another_passage_that_only_repeats_the_question_is_not_cited() -> None:
+    answer_part = "建设六个高新:创新高新、实力高新、开放高新、数字高新、绿色高新、幸福高新。"
+    echo = "党员队伍是推进“六个高新”建设的根本保障。"
+    text = echo + answer_part
+    hits = [_hit(text, echo, ("第九章",), 1), _hit(text, answer_part, ("第二章",), 2)]
+    question = "“六个高新”是指哪六个"
+    answer = compose_extractive(question, hits, profile(question), AnswerSettings())
+    assert "幸福高新" in answer.text
+    assert "根本保障" not in answer.text
+    assert [c.hit.rank for c in answer.citations] == [2]
+
+
+def test_sub_items_join_an_inline_enumeration_only_when_each_items_details_are_asked() -> None:
+    intro = "做强新一代电子信息、智能装备制造、现代农业三大产业集群,到2025年实现产值1200亿元。"
+    item = "1.以中兴通讯为龙头打造新一代电子信息600亿级产业集群。"
+    text = intro + item
+    hits = [
+        _hit(text, intro, ("第四章", "第一节 构筑千亿级产业集群"), 1),
+        _hit(text, item, ("第四章", "第一节 构筑千亿级产业集群", item[:-1]), 2),
+    ]
+    for question, wanted in (("三大产业集群是哪些", False), ("三大产业集群各自的规模", True)):
+        answer = compose_extractive(question, hits, profile(question), AnswerSettings())
+        assert ("600亿级" in answer.text) is wanted, question
