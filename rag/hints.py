@@ -7,10 +7,12 @@ raise passages whose text or section speaks of the same time scope.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rag.types import Chunk
 
 TARGET, ACHIEVEMENT, LONG_RANGE = "target", "achievement", "long_range"
+_HEADING_STRENGTH = 1.5
 
 _QUESTION_CUES = {
     LONG_RANGE: re.compile(r"2035|二〇三五|二0三五|远景"),
@@ -32,12 +34,19 @@ def question_scopes(question: str) -> frozenset[str]:
     return frozenset(scopes)
 
 
-def passage_scopes(chunk: Chunk) -> frozenset[str]:
-    """The time scopes a passage speaks of, from its section path and text."""
-    text = " ".join(chunk.section) + " " + chunk.text
-    return frozenset(name for name, cue in _PASSAGE_CUES.items() if cue.search(text))
+def passage_scopes(chunk: Chunk) -> dict[str, float]:
+    """How strongly a passage speaks of each time scope: 1 when its text or section path
+    mentions it, more when its own heading does (a 发展目标 section is targets throughout)."""
+    heading = chunk.section[-1] if chunk.section else ""
+    out: dict[str, float] = {}
+    for name, cue in _PASSAGE_CUES.items():
+        if cue.search(heading):
+            out[name] = _HEADING_STRENGTH
+        elif cue.search(" ".join(chunk.section) + " " + chunk.text):
+            out[name] = 1.0
+    return out
 
 
-def hint_boost(question: frozenset[str], passage: frozenset[str], weight: float) -> float:
-    """Multiplier for a passage's fused score: 1 + weight when the scopes meet."""
-    return 1.0 + weight if question & passage else 1.0
+def hint_boost(question: frozenset[str], passage: Mapping[str, float], weight: float) -> float:
+    """Multiplier for a passage's fused score: 1 + weight × the strongest shared scope."""
+    return 1.0 + weight * max((passage.get(s, 0.0) for s in question), default=0.0)

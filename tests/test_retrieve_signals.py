@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from rag.config import RetrievalSettings
+from rag.hints import TARGET, hint_boost, passage_scopes, question_scopes
 from rag.retrieve import HybridRetriever
 from rag.types import Chunk, DocMeta
 
@@ -43,3 +44,13 @@ def test_a_passage_answering_in_one_sentence_wins_a_tie() -> None:
     question = "孵化体系建设"
     assert _retriever(0.0).search(question).hits[0].chunk.text == SCATTERED  # row order
     assert _retriever(0.05).search(question).hits[0].chunk.text == FOCUSED
+
+
+def test_a_section_headed_by_a_time_scope_is_hinted_more_than_a_mention() -> None:
+    wanted = question_scopes("到“十四五”末工业总产值要做到多大规模")
+    assert TARGET in wanted
+    headed = Chunk("a", "p", "规划", "", ("第一章", "3.发展目标"), 0, 4, "人口规模", "人口规模")
+    mention = Chunk("b", "p", "规划", "", ("第四章",), 0, 9, "到2025年建成园区", "")
+    other = Chunk("c", "p", "规划", "", ("第一章", "1.发展基础"), 0, 4, "完成任务", "")
+    boosts = [hint_boost(wanted, passage_scopes(c), 0.1) for c in (headed, mention, other)]
+    assert boosts[0] > boosts[1] > boosts[2] == 1.0
