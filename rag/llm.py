@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from rag.llm_client import LLMError, Message
+from rag.sentences import sentence_spans
 from rag.types import Answer, Citation, DocMeta, Hit
 
 log = logging.getLogger(__name__)
@@ -268,17 +269,18 @@ def _llm_answer(question: str, text: str, hits: Sequence[Hit], all_hits: tuple[H
 
 
 def _best_span(sentence: str, hit: Hit) -> tuple[int, int] | None:
-    """Source offsets of the passage sentence sharing most character bigrams, if any."""
+    """Source offsets of the passage sentence sharing most character bigrams, if any.
+
+    Passage sentences are cut as extractive answers cut them, so both modes highlight alike.
+    """
     wanted = _bigrams(sentence)
     best, best_score = None, 0
-    passage = hit.chunk.text
-    for start, end in _sentences(passage):
-        score = len(wanted & _bigrams(passage[start:end]))
+    chunk = hit.chunk
+    for start, end in sentence_spans(chunk.text, chunk.start):
+        score = len(wanted & _bigrams(chunk.text[start - chunk.start : end - chunk.start]))
         if score > best_score:
             best, best_score = (start, end), score
-    if best is None:
-        return None
-    return hit.chunk.start + best[0], hit.chunk.start + best[1]
+    return best
 
 
 def _bigrams(text: str) -> set[str]:

@@ -309,3 +309,16 @@ def test_client_rejects_bad_settings() -> None:
         ChatClient("localhost:8000/v1", "m")
     with pytest.raises(ValueError, match=r"llm\.model"):
         ChatClient("http://localhost:8000/v1", "")
+
+
+def test_highlight_is_the_clause_the_sentence_quotes_as_in_extractive_answers(
+    llm: LLMServer,
+) -> None:
+    text = "完善产业链条，壮大主导产业集群；力争培育燃料电池电堆企业1-2家。"
+    chunk = Chunk("c9", "001.txt", "规划", "新乡高新区", (), 500, 500 + len(text), text, text)
+    hit = Hit(chunk=chunk, score=1.0, rank=1)
+    llm.behaviour.reply = "新乡高新区力争培育燃料电池电堆企业1-2家[1]。"
+    *_, final = answer_with_llm(QUESTION, [hit], _client(llm), FALLBACK, DOCS)
+    assert final.mode == "llm"
+    ((start, end),) = final.citations[0].spans
+    assert text[start - 500 : end - 500] == "力争培育燃料电池电堆企业1-2家。"
