@@ -8,7 +8,12 @@ from dataclasses import replace
 from rag.config import Settings
 
 DEFAULT = "hybrid+scope"
-_PLAIN_RETRIEVAL = {"scope": False, "hint_weight": 0.0, "heading_weight": 0.0}
+_PLAIN_RETRIEVAL = {
+    "scope": False,
+    "hint_weight": 0.0,
+    "heading_weight": 0.0,
+    "sentence_weight": 0.0,
+}
 # section -> field -> value; everything not named keeps the base settings.
 CONFIGS: Mapping[str, Mapping[str, Mapping[str, object]]] = {
     "vanilla": {
