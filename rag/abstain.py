@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from rag.question import UNIFORM, QuestionProfile, TermWeights, bigrams, overlap
+from rag.question import UNIFORM, QuestionProfile, TermWeights, overlap
 
 NOT_FOUND = "未在已收录的文件中找到相关内容。"
 # A zone named at the head of a question ("东莞松山湖高新区…"), where staff put it.
@@ -26,7 +26,7 @@ def evidence_strength(
     questions, so one threshold learned on the gold set applies.
     """
     text = " ".join(chosen).lower()
-    grams = {g for g in bigrams(prof.key_text) if g in weights.idf}
+    grams = {g for g in prof.grams if g in weights.idf}
     coverage = overlap(grams, text, weights)
     missing_years = [y for y in prof.years if y not in text]
     return coverage - _YEAR_PENALTY * len(missing_years)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rag.abstain import NOT_FOUND, evidence_strength
 from rag.config import AnswerSettings
-from rag.question import FACT, LIST, TARGET, UNIFORM, QuestionProfile, TermWeights, bigrams, overlap
+from rag.question import FACT, LIST, TARGET, UNIFORM, QuestionProfile, TermWeights, overlap
 from rag.sentences import sentence_spans
 from rag.types import Answer, Chunk, Citation, DocMeta, Hit
 
@@ -44,14 +44,14 @@ def score_sentences(
     prof: QuestionProfile, hits: Sequence[Hit], weights: TermWeights = UNIFORM
 ) -> list[Candidate]:
     """Every sentence of the given passages with its relevance to the question."""
-    grams = bigrams(prof.key_text)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
         chunk = hit.chunk
-        context = overlap(grams, " ".join(chunk.section).lower(), weights)
+        context = overlap(prof.grams, " ".join(chunk.section).lower(), weights)
         for pos, (start, end) in enumerate(sentence_spans(chunk.text, chunk.start)):
             text = chunk.text[start - chunk.start : end - chunk.start]
-            score = overlap(grams, text.lower(), weights) + _SECTION * context + _RANK / (i + 1)
+            score = overlap(prof.grams, text.lower(), weights) + _SECTION * context
+            score += _RANK / (i + 1)
             score += _cue_bonus(prof, text)
             out.append(Candidate(i, pos, start, end, text, score))
     return out
@@ -110,7 +110,7 @@ def _rest_of_passage(
     """A measure or a list goes on after its best sentence; a section whose own heading
     names what is asked answers it as a whole."""
     section = hits[best.hit_index].chunk.section
-    named = overlap(bigrams(prof.key_text), section[-1].lower(), weights) if section else 0.0
+    named = overlap(prof.grams, section[-1].lower(), weights) if section else 0.0
     whole = named >= _HEADING_NAMES
     return [c for c in passage if whole or c.position > best.position]
 
@@ -124,10 +124,9 @@ def _with_strong(
 ) -> list[Candidate]:
     """Add the strong sentences of the best section; from other passages only those that
     answer a part of the question the chosen sentences leave open, not mere repeats."""
-    grams = bigrams(prof.key_text)
 
     def matched(c: Candidate) -> set[str]:
-        return {g for g in grams if g in c.text.lower()}
+        return {g for g in prof.grams if g in c.text.lower()}
 
     home = hits[best.hit_index].chunk
     covered = set().union(*(matched(c) for c in chosen))
@@ -178,10 +177,9 @@ def _list_items(
         and hits[i].chunk.section[:-1] in (home.section, home.section[:-1])
         and _ITEM_START.match(hits[i].chunk.section[-1])
     ]
-    grams = bigrams(prof.key_text)
     parent = " ".join(hits[related[0]].chunk.section[:-1]).lower() if related else ""
     enumerated = _enumeration_length(best.text) >= 3 and not prof.per_item
-    if overlap(grams, parent, weights) < _PARENT_MATCH or enumerated:
+    if overlap(prof.grams, parent, weights) < _PARENT_MATCH or enumerated:
         # Only the items of a list the question names, not any neighbouring list; and
         # none when the best sentence enumerates the answer, unless each item's own
         # details are asked for (各自/分别).

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import cached_property
 
 FACT, LIST, TARGET, EXPLAIN = "fact", "list", "target", "explain"
 
@@ -48,6 +49,11 @@ class QuestionProfile:
     years: tuple[str, ...]
     count: int = 0  # how many items the question says there are (四大 → 4), or 0
     per_item: bool = False  # asks for each item's own details (各自/分别)
+
+    @cached_property
+    def grams(self) -> frozenset[str]:
+        """The key text's bigrams, which every sentence and heading is matched against."""
+        return frozenset(bigrams(self.key_text))
 
 
 def profile(question: str, region_names: Iterable[str] = ()) -> QuestionProfile:
@@ -126,7 +132,7 @@ class TermWeights:
 UNIFORM = TermWeights({}, 1.0)
 
 
-def overlap(query_grams: set[str], text: str, weights: TermWeights = UNIFORM) -> float:
+def overlap(query_grams: Set[str], text: str, weights: TermWeights = UNIFORM) -> float:
     """Weighted share of the question's bigrams that the text contains (0 when none)."""
     total = sum(weights.weight(g) for g in query_grams)
     if not total:

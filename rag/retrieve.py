@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy as np
 from rag.config import RetrievalSettings
 from rag.fusion import fuse
 from rag.hints import hint_boost, passage_scopes, question_scopes
-from rag.question import UNIFORM, TermWeights, bigrams, overlap, profile, search_terms
+from rag.question import UNIFORM, TermWeights, overlap, profile, search_terms
 from rag.scope import Scope, detect_scope, scope_phrases
 from rag.sentences import sentence_spans
 from rag.types import Chunk, DocMeta, Hit
@@ -104,7 +104,7 @@ class HybridRetriever:
         fused = fuse(
             s.fusion, [dense, sparse], [s.dense_weight, 1 - s.dense_weight], s.rrf_k, depth
         )
-        grams = bigrams(profile(question, names).key_text)
+        grams = profile(question, names).grams
         fused = self._apply_sentence_focus(grams, fused)
         fused = self._apply_hints(question, fused)
         fused = self._apply_headings(grams, fused)
@@ -161,14 +161,14 @@ class HybridRetriever:
         return sorted(boosted, key=lambda item: (-item[1], item[0]))
 
     def _apply_headings(
-        self, grams: set[str], fused: list[tuple[int, float]]
+        self, grams: Set[str], fused: list[tuple[int, float]]
     ) -> list[tuple[int, float]]:
         """Raise passages whose section headings say what the question asks (a title field)."""
         match = {row: overlap(grams, self._headings[row], self.weights) for row, _ in fused}
         return _boosted(fused, match, self.settings.heading_weight)
 
     def _apply_sentence_focus(
-        self, grams: set[str], fused: list[tuple[int, float]]
+        self, grams: Set[str], fused: list[tuple[int, float]]
     ) -> list[tuple[int, float]]:
         """Raise passages with one sentence that holds the question's terms together.
 
