@@ -57,6 +57,8 @@ _DOC_KINDS = (
 )
 _ENDS_AS_TITLE = re.compile(rf"{_DOC_KINDS}(?:[(（][^)）]*[)）])?$")
 _YEAR_RANGE = re.compile(r"(20\d\d|19\d\d)\s*[-—–~至到]\s*(20\d\d|19\d\d)")
+# The 6th five-year plan ran 1981-1985; the plans have been contiguous since.
+_FIRST_PLAN, _FIRST_PLAN_START = 6, 1981
 _PLAN_SHORT = re.compile(r"十([一二三四五六七八九])五")
 _PLAN_LONG = re.compile(r"第(十[一二三四五六七八九]?|[六七八九])个五年")
 
@@ -226,20 +228,21 @@ def _period(title: str, text: str) -> str:
         counts = Counter(_plan_numbers(text))
         if counts and counts.most_common(1)[0][1] >= 3:
             plan = counts.most_common(1)[0][0]
-    if plan is None or plan < 6:
+    if plan is None or plan < _FIRST_PLAN:
         return ""
-    start = 1981 + 5 * (plan - 6)  # the 6th plan ran 1981-1985; plans are contiguous since
+    start = _FIRST_PLAN_START + 5 * (plan - _FIRST_PLAN)
     return f"{start}-{start + 4}"
 
 
 def period_name(period: str) -> str:
     """The short name of a five-year plan period (2021-2025 → 十四五), or "" for other ranges."""
     m = re.fullmatch(r"(\d{4})-(\d{4})", period)
-    if not m or int(m.group(2)) - int(m.group(1)) != 4 or (int(m.group(1)) - 1981) % 5:
+    if not m or int(m.group(2)) - int(m.group(1)) != 4:
         return ""
-    plan = 6 + (int(m.group(1)) - 1981) // 5
-    if plan < 6:
+    since_first, offset = divmod(int(m.group(1)) - _FIRST_PLAN_START, 5)
+    if offset or since_first < 0:
         return ""
+    plan = _FIRST_PLAN + since_first
     digits = "〇一二三四五六七八九"
     tens = ("十" if plan >= 10 else "") + (digits[plan % 10] if plan % 10 else "")
     return tens + "五"

@@ -86,9 +86,9 @@ def scope_phrases(question: str, scope: Scope, docs: Mapping[str, DocMeta]) -> l
     the passages that repeat “十四五” are about carrying out the plan, not its content.
     """
     phrases = [alias for region in scope.regions for alias in region_aliases(region)]
-    in_scope = [m for path, m in docs.items() if scope.allows(path, m.region)]
-    for meta in in_scope:
-        phrases += _period_mentions(question, meta.period)
+    periods = {m.period for path, m in docs.items() if scope.allows(path, m.region)}
+    for period in periods:
+        phrases += _period_mentions(question, period)
     for path in scope.docs:
         title = docs[path].title if path in docs else ""
         for start, length in _common_runs(question, title):
