@@ -34,7 +34,8 @@ _LABEL = re.compile(
     + r")\s*[:：]"
 )
 _NONE_VALUES = {"", "无", "-", "/", "—", "暂无"}
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "0": 0}
+_DIGIT_CHARS = "〇一二三四五六七八九"
+_CN_DIGITS = {c: i for i, c in enumerate(_DIGIT_CHARS)} | {"○": 0, "零": 0, "0": 0}
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _CN_DATE = re.compile(
     r"([〇○零0一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
@@ -243,8 +244,7 @@ def period_name(period: str) -> str:
     if offset or since_first < 0:
         return ""
     plan = _FIRST_PLAN + since_first
-    digits = "〇一二三四五六七八九"
-    tens = ("十" if plan >= 10 else "") + (digits[plan % 10] if plan % 10 else "")
+    tens = ("十" if plan >= 10 else "") + (_DIGIT_CHARS[plan % 10] if plan % 10 else "")
     return tens + "五"
 
 
