@@ -38,11 +38,12 @@ def passage_scopes(chunk: Chunk) -> dict[str, float]:
     """How strongly a passage speaks of each time scope: 1 when its text or section path
     mentions it, more when its own heading does (a 发展目标 section is targets throughout)."""
     heading = chunk.section[-1] if chunk.section else ""
+    text = " ".join(chunk.section) + " " + chunk.text
     out: dict[str, float] = {}
     for name, cue in _PASSAGE_CUES.items():
         if cue.search(heading):
             out[name] = _HEADING_STRENGTH
-        elif cue.search(" ".join(chunk.section) + " " + chunk.text):
+        elif cue.search(text):
             out[name] = 1.0
     return out
 
