@@ -20,8 +20,8 @@ from index.loaders import load_document
 from index.publish import IndexNotFoundError, resolve_live
 from index.service import QAService
 from index.store import open_index, read_manifest
+from rag.answering.question import profile
 from rag.config import Settings
-from rag.question import profile
 from rag.types import Answer
 
 log = logging.getLogger(__name__)

@@ -32,8 +32,8 @@ from index.store import (
     read_vectors,
     write_index,
 )
-from rag.chunking import CHUNKER_VERSION, chunk_document
 from rag.config import Settings
+from rag.reading.chunking import CHUNKER_VERSION, chunk_document
 from rag.tokenize import user_words_from_chunks
 from rag.types import Chunk, SourceDoc
 

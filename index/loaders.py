@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 from index.formats import FormatError, decode_text, read_docx, read_html, read_pdf
-from rag.clean import boilerplate_spans
-from rag.metadata import extract_meta
+from rag.reading.clean import boilerplate_spans
+from rag.reading.metadata import extract_meta
 from rag.types import DocMeta, SourceDoc
 
 logger = logging.getLogger(__name__)

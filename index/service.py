@@ -11,10 +11,10 @@ import numpy as np
 
 from index.rerank import load_reranker
 from index.store import OpenIndex, open_index
+from rag.answering.pipeline import AnswerContext, answer_question
+from rag.answering.question import TermWeights
+from rag.answering.retrieve import HybridRetriever, RetrievalResult
 from rag.config import Settings
-from rag.pipeline import AnswerContext, answer_question
-from rag.question import TermWeights
-from rag.retrieve import HybridRetriever, RetrievalResult
 from rag.types import Answer, Chunk, DocMeta
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,10 @@ class QAService:
             yield extractive
             return
         # Lazy: only LLM mode needs the HTTP client.
-        from rag.llm import answer_with_llm
-        from rag.llm_client import ChatClient
+        from index.llm_client import ChatClient
+        from rag.answering.llm import answer_with_llm
 
-        client = ChatClient(llm.base_url, llm.model, llm.api_key, llm.timeout_s)
+        client = ChatClient.from_settings(llm)
         passages = result.hits[: self.settings.answer.passages]
         yield from answer_with_llm(result.question, passages, client, extractive, self.docs)
 

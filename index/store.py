@@ -26,6 +26,7 @@ import numpy as np
 from index.paths import jieba_cache_dir
 from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
 from rag.config import EmbeddingSettings
+from rag.serialize import chunk_fields
 from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
 from rag.types import SECTION_SEP, Chunk, DocMeta
 
@@ -108,15 +109,8 @@ def _chunk_record(row: int, chunk: Chunk) -> dict[str, object]:
     return {
         "row": row,
         "chunk_id": chunk.chunk_id,
-        "doc": chunk.doc,
-        "title": chunk.title,
-        "region": chunk.region,
-        "section": chunk.section_path,
-        "start": chunk.start,
-        "end": chunk.end,
-        "text": chunk.text,
+        **chunk_fields(chunk),
         "index_text": chunk.index_text,
-        "page": chunk.page,
     }
 
 

@@ -52,7 +52,7 @@ class AnswerSettings:
 
     passages: int = 5  # top passages the composer reads
     max_sentences: int = 10
-    # Abstain when the evidence strength (rag.abstain) falls below these; learned on the
+    # Abstain when the evidence strength (rag.answering.abstain) falls below these; learned on the
     # dev gold set by `policyqa eval --tune-abstention` (number questions need the
     # figure's own name in the evidence, so they get their own threshold).
     abstain_below: float = -1.0

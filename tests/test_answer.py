@@ -9,11 +9,11 @@ import pytest
 
 from index.service import QAService
 from index.store import open_index
-from rag.abstain import NOT_FOUND
-from rag.answer import compose_extractive
+from rag.answering.abstain import NOT_FOUND
+from rag.answering.answer import compose_extractive
+from rag.answering.pipeline import MIXED_REGIONS
+from rag.answering.question import profile
 from rag.config import AnswerSettings
-from rag.pipeline import MIXED_REGIONS
-from rag.question import profile
 from rag.types import Answer, Chunk, Hit
 from tests.small_corpus import DOCS, build_small_index
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chunking import SEPARATORS, chunk_document
 from rag.config import ChunkSettings
-from rag.metadata import extract_meta
-from rag.sections import build_sections, find_headings
+from rag.reading.chunking import SEPARATORS, chunk_document
+from rag.reading.metadata import extract_meta
+from rag.reading.sections import build_sections, find_headings
 from rag.types import Chunk, DocMeta, SourceDoc
 from tests.conftest import CORPUS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.clean import boilerplate_spans
+from rag.reading.clean import boilerplate_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

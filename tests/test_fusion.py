@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.fusion import fuse, min_max, reciprocal_rank_fusion, weighted_fusion
+from rag.answering.fusion import fuse, min_max, reciprocal_rank_fusion, weighted_fusion
 
 # Two runs over passages 0..4, best first.
 DENSE = [(0, 0.9), (1, 0.8), (2, 0.7)]

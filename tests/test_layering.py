@@ -35,14 +35,36 @@ def test_imports_flow_one_way() -> None:
     assert not violations, "\n".join(violations)
 
 
-def test_rag_knows_no_files_argv_or_ui() -> None:
-    forbidden = {"gradio", "argparse", "faiss"}
+# rag/ is pure: text in, answers out. Files, processes, the network, argv and the UI
+# belong to index/ and ui/.
+FORBIDDEN_IN_RAG = {
+    "gradio", "argparse", "faiss", "bm25s", "torch", "sentence_transformers",
+    "os", "io", "pathlib", "shutil", "tempfile", "glob", "sqlite3", "subprocess", "sys",
+    "socket", "ssl", "http", "urllib", "httpx", "requests", "aiohttp", "pymilvus",
+}  # fmt: skip
+FORBIDDEN_CALLS = {"open", "input", "print", "exec", "eval", "__import__"}
+
+
+def test_rag_knows_no_files_network_argv_or_ui() -> None:
     offenders = [
-        str(path.relative_to(ROOT))
+        f"{path.relative_to(ROOT)} imports {sorted(bad)}"
         for path in sorted((ROOT / "rag").rglob("*.py"))
-        if _imported_packages_any(path) & forbidden
+        if (bad := _imported_packages_any(path) & FORBIDDEN_IN_RAG)
     ]
-    assert not offenders
+    assert not offenders, "\n".join(offenders)
+
+
+def test_rag_calls_no_file_or_terminal_builtins() -> None:
+    offenders = []
+    for path in sorted((ROOT / "rag").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in FORBIDDEN_CALLS
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} calls {node.func.id}()")
+    assert not offenders, "\n".join(offenders)
 
 
 def _imported_packages_any(path: Path) -> set[str]:

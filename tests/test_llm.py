@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from rag.llm import ABSTAIN_TEXT, answer_with_llm, build_messages, check_answer
-from rag.llm_client import ChatClient, LLMError
+from index.llm_client import ChatClient, LLMError
+from rag.answering.llm import ABSTAIN_TEXT, answer_with_llm, build_messages, check_answer
 from rag.types import Answer, Chunk, Citation, DocMeta, Hit
 from tests.llm_server import Behaviour, LLMServer
 

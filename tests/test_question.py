@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.question import FACT, LIST, TARGET, profile
+from rag.answering.question import FACT, LIST, TARGET, profile
 
 
 def test_a_target_question_is_not_taken_for_a_list() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from index.service import QAService
 from index.store import open_index
-from rag.retrieve import MAX_QUESTION_CHARS, QuestionError
+from rag.answering.retrieve import MAX_QUESTION_CHARS, QuestionError
 from tests.small_corpus import build_small_index
 
 

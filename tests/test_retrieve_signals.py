@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rag.answering.hints import TARGET, hint_boost, passage_scopes, question_scopes
+from rag.answering.retrieve import HybridRetriever
 from rag.config import RetrievalSettings
-from rag.hints import TARGET, hint_boost, passage_scopes, question_scopes
-from rag.retrieve import HybridRetriever
 from rag.types import Chunk, DocMeta
 
 SCATTERED = "推进孵化器建设。完善体系。加快安排建设进度。"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.scope import Scope, detect_scope, docs_named, regions_named, scope_phrases
+from rag.answering.scope import Scope, detect_scope, docs_named, regions_named, scope_phrases
 from rag.types import DocMeta
 
 DOCS = {

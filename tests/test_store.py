@@ -132,9 +132,10 @@ def test_chunks_jsonl_rows_carry_the_documented_fields(opened: OpenIndex) -> Non
     lines = (opened.path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["row"] for r in records] == list(range(len(TEXTS)))
+    # `page` only for paged documents (PDF), as in every other JSON shape of a chunk.
     assert set(records[0]) == {
         "row", "chunk_id", "doc", "title", "region", "section",
-        "start", "end", "text", "index_text", "page",
+        "start", "end", "text", "index_text",
     }  # fmt: skip
     assert records[1]["section"] == "第一章 总体要求 › 第二节 目标"
 

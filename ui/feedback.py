@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from index.paths import home
-from rag.types import Answer, Citation
+from rag.serialize import citation
+from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +22,6 @@ RATINGS = ("up", "down")
 def default_feedback_path() -> Path:
     """Where feedback goes unless `policyqa serve --feedback FILE` says otherwise."""
     return home() / FEEDBACK_FILE
-
-
-def citation_record(citation: Citation) -> dict[str, Any]:
-    """A cited passage as it is logged: enough to find it again in the document."""
-    chunk = citation.hit.chunk
-    return {
-        "n": citation.n,
-        "doc": chunk.doc,
-        "title": chunk.title,
-        "region": chunk.region,
-        "section": chunk.section_path,
-        "start": chunk.start,
-        "end": chunk.end,
-        "spans": [list(span) for span in citation.spans],
-        "text": chunk.text,
-    }
 
 
 def feedback_record(
@@ -59,7 +44,7 @@ def feedback_record(
         "abstained": answer.abstained,
         "mode": answer.mode,
         "notices": list(answer.notices),
-        "citations": [citation_record(c) for c in answer.citations],
+        "citations": [citation(c) for c in answer.citations],
         "filters": {"region": region, "doc": doc},
         "user": user,
     }

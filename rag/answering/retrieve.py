@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answering.fusion import fuse
+from rag.answering.hints import hint_boost, passage_scopes, question_scopes
+from rag.answering.question import UNIFORM, TermWeights, overlap, profile, search_terms
+from rag.answering.scope import Scope, detect_scope, scope_phrases
 from rag.config import RetrievalSettings
-from rag.fusion import fuse
-from rag.hints import hint_boost, passage_scopes, question_scopes
-from rag.question import UNIFORM, TermWeights, overlap, profile, search_terms
-from rag.scope import Scope, detect_scope, scope_phrases
 from rag.sentences import sentence_spans
 from rag.types import Chunk, DocMeta, Hit
 
@@ -36,7 +36,7 @@ class RetrievalResult:
     hits: tuple[Hit, ...]
     scope: Scope
     regions: tuple[str, ...]  # regions of the hits, in rank order of first appearance
-    scope_names: tuple[str, ...] = ()  # how the question names its scope (rag.scope)
+    scope_names: tuple[str, ...] = ()  # how the question names its scope (rag.answering.scope)
 
     @property
     def mixed_regions(self) -> bool:

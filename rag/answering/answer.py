@@ -6,9 +6,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.abstain import NOT_FOUND, evidence_strength
+from rag.answering.abstain import NOT_FOUND, evidence_strength
+from rag.answering.question import (
+    FACT,
+    LIST,
+    TARGET,
+    UNIFORM,
+    QuestionProfile,
+    TermWeights,
+    overlap,
+)
 from rag.config import AnswerSettings
-from rag.question import FACT, LIST, TARGET, UNIFORM, QuestionProfile, TermWeights, overlap
 from rag.sentences import sentence_spans
 from rag.types import Answer, Chunk, Citation, DocMeta, Hit
 

@@ -14,11 +14,17 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
-from rag.llm_client import LLMError, Message
 from rag.sentences import sentence_spans
 from rag.types import Answer, Citation, DocMeta, Hit
 
 log = logging.getLogger(__name__)
+
+Message = dict[str, str]  # one chat message: {"role": ..., "content": ...}
+
+
+class LLMError(RuntimeError):
+    """The endpoint did not give a usable reply: HTTP error, timeout or malformed data."""
+
 
 ABSTAIN_TEXT = "未在已收录的文件中找到相关内容。"
 

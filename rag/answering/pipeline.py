@@ -7,12 +7,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.abstain import NOT_FOUND, unknown_place
-from rag.answer import compose_extractive
+from rag.answering.abstain import NOT_FOUND, unknown_place
+from rag.answering.answer import compose_extractive
+from rag.answering.question import UNIFORM, TermWeights, profile
+from rag.answering.retrieve import RetrievalResult
 from rag.config import AnswerSettings
-from rag.metadata import region_aliases
-from rag.question import UNIFORM, TermWeights, profile
-from rag.retrieve import RetrievalResult
+from rag.reading.metadata import region_aliases
 from rag.types import Answer, Citation, DocMeta, Hit
 
 MIXED_REGIONS = "问题未指明地区，检索到的内容来自多个地区，以下按地区分别作答。"

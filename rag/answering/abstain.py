@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from rag.question import UNIFORM, QuestionProfile, TermWeights, overlap
+from rag.answering.question import UNIFORM, QuestionProfile, TermWeights, overlap
 
 NOT_FOUND = "未在已收录的文件中找到相关内容。"
 # A zone named at the head of a question ("东莞松山湖高新区…"), where staff put it.

@@ -6,10 +6,10 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 
-from rag.clean import boilerplate_spans
 from rag.config import ChunkSettings
-from rag.sections import build_sections, find_headings
-from rag.tables import Table, TableRow, find_tables, table_header_text
+from rag.reading.clean import boilerplate_spans
+from rag.reading.sections import build_sections, find_headings
+from rag.reading.tables import Table, TableRow, find_tables, table_header_text
 from rag.types import SECTION_SEP, Chunk, SourceDoc
 
 CHUNKER_VERSION = "sections-1"

@@ -72,7 +72,7 @@ _NOT_IN_NAMES = set("的在和与及或为是对把将以从向到于由等了�
 
 
 def extract_meta(text: str, skip: Sequence[Span] = ()) -> DocMeta:
-    """Best-effort metadata of a document; `skip` are boilerplate spans (see rag.clean)."""
+    """Best-effort metadata of a document; `skip` are boilerplate spans (see rag.reading.clean)."""
     fields = _labelled_fields(text)
     head = _head_lines(text, skip)
     title = fields.get("title") or _title_from_head(head)

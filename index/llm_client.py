@@ -10,16 +10,12 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from rag.answering.llm import LLMError, Message
 from rag.config import LLMSettings
 
 log = logging.getLogger(__name__)
 
-Message = dict[str, str]
 _MAX_ERROR_CHARS = 200
-
-
-class LLMError(RuntimeError):
-    """The endpoint did not give a usable reply: HTTP error, timeout or malformed data."""
 
 
 class ChatClient:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.metadata import period_name, region_aliases
+from rag.reading.metadata import period_name, region_aliases
 from rag.types import DocMeta
 
 # A named document must share this many characters of its title with the question

@@ -1,0 +1,1 @@
+"""Answering questions: the query, scope, retrieval, ranking, answers and abstention."""

@@ -1,0 +1,1 @@
+"""Reading documents: cleaning, metadata, the section tree, tables and passages."""
