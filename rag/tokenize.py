@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import jieba
 
+from rag.lexicon import CN_NUMERALS
 from rag.types import Chunk
 
 # Bump when tokens() changes, so indexes built with other tokens are rebuilt.
@@ -26,7 +27,7 @@ UNIT_SYMBOLS = frozenset("%‰℃°㎡㎞")
 
 _MIN_USER_WORD = 2
 _MAX_USER_WORD = 12
-_CN_NUM = "零〇一二三四五六七八九十百千两"
+_CN_NUM = CN_NUMERALS
 # Heading numbering: 第一章 / 第3节 / 第二部分 / 一、 / （一） / 1. / 1、 / 专栏1.
 _NUMBERING = re.compile(
     rf"^\s*(?:第[{_CN_NUM}\d]+[章节篇部分条款编]+"

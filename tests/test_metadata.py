@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.lexicon import period_name, plan_years, plans_named
 from rag.reading.clean import boilerplate_spans
-from rag.reading.metadata import extract_meta, period_name, region_aliases
+from rag.reading.metadata import extract_meta, region_aliases
 from rag.types import DocMeta
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -172,3 +173,11 @@ def test_period_name_is_the_five_year_plans_short_name() -> None:
     assert period_name("2001-2005") == "十五"
     assert period_name("2020-2022") == ""
     assert period_name("") == ""
+    assert period_name("2026-2030") == "十五五"
+
+
+def test_plan_periods_are_derived_from_the_year_not_listed() -> None:
+    assert plans_named("“十五五”规划和第十六个五年规划") == [15, 16]
+    assert plan_years(15) == (2026, 2030)
+    assert plan_years(16) == (2031, 2035)
+    assert plans_named("十五分钟生活圈") == []

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from rag.answering.question import UNIFORM, QuestionProfile, TermWeights, overlap
+from rag.lexicon import NOT_FOUND  # noqa: F401  (the refusal, as callers import it)
 
-NOT_FOUND = "未在已收录的文件中找到相关内容。"
 # A zone named at the head of a question ("东莞松山湖高新区…"), where staff put it.
 _LEADING_PLACE = re.compile(r"^(?:请问)?(?:在)?([\u4e00-\u9fff]{2,8}?)(高新区|开发区|自贸区|新区)")
 _YEAR_PENALTY = 1.0

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
+from rag.lexicon import NOT_FOUND
 from rag.sentences import sentence_spans
 from rag.types import Answer, Citation, DocMeta, Hit
 
@@ -26,7 +27,7 @@ class LLMError(RuntimeError):
     """The endpoint did not give a usable reply: HTTP error, timeout or malformed data."""
 
 
-ABSTAIN_TEXT = "未在已收录的文件中找到相关内容。"
+ABSTAIN_TEXT = NOT_FOUND
 
 SYSTEM_PROMPT = f"""你是政策文件问答助手。只根据所给材料回答，不使用材料以外的知识，不推测。
 规则：

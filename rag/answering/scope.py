@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.reading.metadata import period_name, region_aliases
+from rag.lexicon import period_name
+from rag.reading.metadata import region_aliases
 from rag.types import DocMeta
 
 # A named document must share this many characters of its title with the question

@@ -12,6 +12,16 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from rag.lexicon import (
+    NOT_IN_PLACE_NAMES,
+    ZONE_KINDS,
+    ZONE_MENTION,
+    ZONE_SHORT,
+    cn_number,
+    digit_value,
+    period_of_plan,
+    plans_named,
+)
 from rag.types import DocMeta
 
 Span = tuple[int, int]
@@ -34,8 +44,6 @@ _LABEL = re.compile(
     + r")\s*[:：]"
 )
 _NONE_VALUES = {"", "无", "-", "/", "—", "暂无"}
-_DIGIT_CHARS = "〇一二三四五六七八九"
-_CN_DIGITS = {c: i for i, c in enumerate(_DIGIT_CHARS)} | {"○": 0, "零": 0, "0": 0}
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _CN_DATE = re.compile(
     r"([〇○零0一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
@@ -58,17 +66,7 @@ _DOC_KINDS = (
 )
 _ENDS_AS_TITLE = re.compile(rf"{_DOC_KINDS}(?:[(（][^)）]*[)）])?$")
 _YEAR_RANGE = re.compile(r"(20\d\d|19\d\d)\s*[-—–~至到]\s*(20\d\d|19\d\d)")
-# The 6th five-year plan ran 1981-1985; the plans have been contiguous since.
-_FIRST_PLAN, _FIRST_PLAN_START = 6, 1981
-_PLAN_SHORT = re.compile(r"十([一二三四五六七八九])五")
-_PLAN_LONG = re.compile(r"第(十[一二三四五六七八九]?|[六七八九])个五年")
-
-_ZONE = re.compile(
-    r"市?(?:国家级?)?(高新技术产业开发区|经济技术开发区|综合保税区|高新区|经开区|开发区|自贸区|综保区)"
-)
-_ZONE_SHORT = {"高新技术产业开发区": "高新区", "经济技术开发区": "经开区", "综合保税区": "综保区"}
 _DISTRICT = re.compile(r"市([\u4e00-\u9fff]{2,3}?)([区县])")
-_NOT_IN_NAMES = set("的在和与及或为是对把将以从向到于由等了全各本我该此其这那个每省市区县共")
 
 
 def extract_meta(text: str, skip: Sequence[Span] = ()) -> DocMeta:
@@ -180,19 +178,11 @@ def _iso_date(value: str) -> str:
         m = _CN_DATE.search(value)
         if not m:
             return ""
-        year = int("".join(str(_CN_DIGITS[c]) for c in m.group(1)))
-        month, day = _cn_number(m.group(2)), _cn_number(m.group(3))
+        year = int("".join(str(digit_value(c)) for c in m.group(1)))
+        month, day = cn_number(m.group(2)) or 0, cn_number(m.group(3)) or 0
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return ""
     return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _cn_number(s: str) -> int:
-    """一 … 三十一 as an int."""
-    if "十" not in s:
-        return _CN_DIGITS[s]
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 def _date_from_head(head: list[str]) -> str:
@@ -224,34 +214,12 @@ def _period(title: str, text: str) -> str:
     m = _YEAR_RANGE.search(title)
     if m and int(m.group(2)) > int(m.group(1)):
         return f"{m.group(1)}-{m.group(2)}"
-    plan = next(iter(_plan_numbers(title)), None)
+    plan = next(iter(plans_named(title)), None)
     if plan is None:
-        counts = Counter(_plan_numbers(text))
+        counts = Counter(plans_named(text))
         if counts and counts.most_common(1)[0][1] >= 3:
             plan = counts.most_common(1)[0][0]
-    if plan is None or plan < _FIRST_PLAN:
-        return ""
-    start = _FIRST_PLAN_START + 5 * (plan - _FIRST_PLAN)
-    return f"{start}-{start + 4}"
-
-
-def period_name(period: str) -> str:
-    """The short name of a five-year plan period (2021-2025 → 十四五), or "" for other ranges."""
-    m = re.fullmatch(r"(\d{4})-(\d{4})", period)
-    if not m or int(m.group(2)) - int(m.group(1)) != 4:
-        return ""
-    since_first, offset = divmod(int(m.group(1)) - _FIRST_PLAN_START, 5)
-    if offset or since_first < 0:
-        return ""
-    plan = _FIRST_PLAN + since_first
-    tens = ("十" if plan >= 10 else "") + (_DIGIT_CHARS[plan % 10] if plan % 10 else "")
-    return tens + "五"
-
-
-def _plan_numbers(s: str) -> list[int]:
-    found = [10 + _CN_DIGITS[m.group(1)] for m in _PLAN_SHORT.finditer(s)]
-    found += [_cn_number(m.group(1)) for m in _PLAN_LONG.finditer(s)]
-    return found
+    return "" if plan is None else period_of_plan(plan)
 
 
 def _region(title: str, text: str) -> str:
@@ -271,16 +239,16 @@ def _region(title: str, text: str) -> str:
 def _mentions(s: str, text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical name) of zones (X高新区 …) and city districts (X市Y区) in `s`."""
     found: list[tuple[int, int, str]] = []
-    for m in _ZONE.finditer(s):
+    for m in ZONE_MENTION.finditer(s):
         name = _place_before(s, m.start(), text)
         if name:
-            kind = _ZONE_SHORT.get(m.group(1), m.group(1))
+            kind = ZONE_SHORT.get(m.group(1), m.group(1))
             found.append((m.start() - len(name), m.end(), name + kind))
     for m in _DISTRICT.finditer(s):
         stem = m.group(1)
         city = _place_before(s, m.start(), text)
         overlaps = any(start < m.end() and m.start() < end for start, end, _ in found)
-        if city and not overlaps and not set(stem) & _NOT_IN_NAMES:
+        if city and not overlaps and not set(stem) & NOT_IN_PLACE_NAMES:
             found.append((m.start() - len(city), m.end(), f"{city}市{stem}{m.group(2)}"))
     return sorted(found)
 
@@ -293,7 +261,7 @@ def _place_before(s: str, end: int, text: str) -> str:
         cand = s[max(0, end - size) : end]
         if len(cand) < size or not re.fullmatch(r"[\u4e00-\u9fff]+", cand):
             break
-        if set(cand) & _NOT_IN_NAMES:
+        if set(cand) & NOT_IN_PLACE_NAMES:
             break
         if not best or text.count(cand) >= 0.7 * text.count(best[-2:]):
             best = cand
@@ -316,13 +284,7 @@ def _part_aliases(part: str) -> list[str]:
     if district:
         city, stem, kind = district.groups()
         return [part, stem + kind, stem, city + stem + kind]
-    for kind, long_forms in (
-        ("高新区", ("高新技术产业开发区", "国家高新技术产业开发区", "国家高新区", "市高新区")),
-        ("经开区", ("经济技术开发区", "国家级经济技术开发区", "经济开发区", "市经开区")),
-        ("综保区", ("综合保税区", "市综合保税区")),
-        ("开发区", ("市开发区",)),
-        ("自贸区", ("自贸片区", "自由贸易试验区")),
-    ):
+    for kind, long_forms in ZONE_KINDS.items():
         if part.endswith(kind) and len(part) > len(kind):
             name = part[: -len(kind)]
             return [part, name, *(name + form for form in long_forms)]

@@ -6,9 +6,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.lexicon import CN_NUMERALS
 from rag.types import Section
 
-_CN_NUM = "零〇一二三四五六七八九十百千两"
+_CN_NUM = CN_NUMERALS
 _LEAD = r"[ \t\u3000\xa0]*"
 
 # Heading kinds in their conventional nesting order (outermost first).

@@ -1,0 +1,123 @@
+"""The policy vocabulary in one place: numerals, heading numbering, plan periods, zone kinds,
+the cue words of questions and passages, and the sentences the product itself says.
+
+Everything here is data about how Chinese policy documents (and the staff who ask about
+them) write. Code elsewhere reads it; no other module spells a cue word, a numeral table
+or a refusal sentence of its own, so a change of vocabulary is a change of this file.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- Numerals -------------------------------------------------------------------------
+
+CN_DIGITS = "〇一二三四五六七八九"
+# Characters Chinese numbering uses (第十四章, 二〇三五年, 两项).
+CN_NUMERALS = "零〇○一二三四五六七八九十百千两"
+_DIGIT_VALUE = {c: i for i, c in enumerate(CN_DIGITS)} | {"○": 0, "零": 0, "0": 0, "两": 2}
+
+
+def digit_value(char: str) -> int:
+    """The value of one Chinese digit (〇…九, ○, 零, 两) or an ASCII 0."""
+    return _DIGIT_VALUE[char]
+
+
+def cn_number(text: str) -> int | None:
+    """一 … 九十九 (and 两) as an int; None for anything else."""
+    if not text or any(c not in _DIGIT_VALUE and c != "十" for c in text):
+        return None
+    if "十" not in text:
+        return _DIGIT_VALUE[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_DIGIT_VALUE[tens] if tens else 1) * 10 + (_DIGIT_VALUE[ones] if ones else 0)
+
+
+def spell_number(n: int) -> str:
+    """1 … 99 in Chinese numerals, as plan names use them (14 → 十四)."""
+    if not 0 < n < 100:
+        raise ValueError(f"spell_number: {n} is outside 1..99")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else CN_DIGITS[tens] + "十")
+    return head + (CN_DIGITS[ones] if ones else "")
+
+
+# --- Plan periods ---------------------------------------------------------------------
+# Five-year plans have run back to back since the 6th (1981-1985), so a plan's number,
+# its years and its short name (十四五) are derived from one anchor, never listed.
+
+FIRST_PLAN, FIRST_PLAN_START, PLAN_YEARS = 6, 1981, 5
+# 十四五 / 十五五 (short: the 11th to 19th plans) and 第十四个五年 (long) forms of a plan's
+# name. The bare 十五 of the 10th plan is left out: 十五分钟, 第十五条 say something else.
+PLAN_SHORT = re.compile(r"十([一二三四五六七八九])五")
+PLAN_LONG = re.compile(r"第(十[一二三四五六七八九]?|[六七八九])个五年")
+
+
+def plan_years(plan: int) -> tuple[int, int]:
+    """First and last year of the numbered five-year plan (14 → 2021, 2025)."""
+    start = FIRST_PLAN_START + PLAN_YEARS * (plan - FIRST_PLAN)
+    return start, start + PLAN_YEARS - 1
+
+
+def plan_of_year(year: int) -> int | None:
+    """The five-year plan a year falls in (2027 → 15), None before the first."""
+    if year < FIRST_PLAN_START:
+        return None
+    return FIRST_PLAN + (year - FIRST_PLAN_START) // PLAN_YEARS
+
+
+def plan_name(plan: int) -> str:
+    """The short name of a plan (14 → 十四五)."""
+    return spell_number(plan) + "五"
+
+
+def plans_named(text: str) -> list[int]:
+    """Numbers of the plans `text` names, short (十四五) or long (第十四个五年) form."""
+    found = [10 + digit_value(m.group(1)) for m in PLAN_SHORT.finditer(text)]
+    found += [cn_number(m.group(1)) for m in PLAN_LONG.finditer(text)]
+    return [n for n in found if n is not None and n >= FIRST_PLAN]
+
+
+def period_of_plan(plan: int) -> str:
+    """A plan as the period string documents carry (14 → "2021-2025")."""
+    start, end = plan_years(plan)
+    return f"{start}-{end}"
+
+
+def period_name(period: str) -> str:
+    """The short name of a five-year plan period (2021-2025 → 十四五), "" for other ranges."""
+    m = re.fullmatch(r"(\d{4})-(\d{4})", period)
+    if not m:
+        return ""
+    start, end = int(m.group(1)), int(m.group(2))
+    plan = plan_of_year(start)
+    if plan is None or plan_years(plan) != (start, end):
+        return ""
+    return plan_name(plan)
+
+
+# --- Zones and places -----------------------------------------------------------------
+# Kinds of development zone, each with the long forms a text or a question may use.
+ZONE_KINDS: dict[str, tuple[str, ...]] = {
+    "高新区": ("高新技术产业开发区", "国家高新技术产业开发区", "国家高新区", "市高新区"),
+    "经开区": ("经济技术开发区", "国家级经济技术开发区", "经济开发区", "市经开区"),
+    "综保区": ("综合保税区", "市综合保税区"),
+    "开发区": ("市开发区",),
+    "自贸区": ("自贸片区", "自由贸易试验区"),
+}
+# A zone mention in running text: the kind, optionally after 市 / 国家(级).
+ZONE_MENTION = re.compile(
+    r"市?(?:国家级?)?(高新技术产业开发区|经济技术开发区|综合保税区|高新区|经开区|开发区"
+    r"|自贸区|综保区)"
+)
+ZONE_SHORT = {"高新技术产业开发区": "高新区", "经济技术开发区": "经开区", "综合保税区": "综保区"}
+# Characters that never belong to a place name (function words, 省/市/区 …).
+NOT_IN_PLACE_NAMES = frozenset(
+    "的在和与及或为是对把将以从向到于由等了全各本我该此其这那个每省市区县共"
+)
+
+# --- What the product says ------------------------------------------------------------
+
+NOT_FOUND = "未在已收录的文件中找到相关内容。"
