@@ -25,6 +25,7 @@ import numpy as np
 
 from index.paths import jieba_cache_dir
 from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
+from rag.answering.scope import Scope
 from rag.config import EmbeddingSettings
 from rag.serialize import chunk_fields
 from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
@@ -38,6 +39,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "OpenIndex",
+    "ScopedIndex",
     "make_tokenizer",
     "open_index",
     "read_chunks",
@@ -252,6 +254,48 @@ class OpenIndex:
         order = np.argsort(-scores, kind="stable")[:k]
         # bm25s ranks every document, even those sharing no term with the query.
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+
+class ScopedIndex:
+    """An opened index as the retriever's PassageStore: scopes become precomputed row sets."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        """Index the rows of each region and each document once."""
+        self.index = index
+        by_doc: dict[str, list[int]] = {}
+        by_region: dict[str, list[int]] = {}
+        for row, chunk in enumerate(index.chunks):
+            by_doc.setdefault(chunk.doc, []).append(row)
+            by_region.setdefault(chunk.region, []).append(row)
+        self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
+        self._region_rows = {g: np.asarray(r, dtype=np.int64) for g, r in by_region.items()}
+        self._region_of_doc = {c.doc: c.region for c in index.chunks}
+
+    def rows(self, scope: Scope) -> np.ndarray | None:
+        """The rows inside `scope`, sorted; None when the scope excludes nothing."""
+        if not scope.limited:
+            return None
+        if scope.docs:
+            docs = [
+                d for d in scope.docs
+                if not scope.regions or self._region_of_doc.get(d) in scope.regions
+            ]  # fmt: skip
+            parts = [self._doc_rows[d] for d in docs if d in self._doc_rows]
+        else:
+            parts = [self._region_rows[r] for r in scope.regions if r in self._region_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def dense_search(self, vector: np.ndarray, k: int, scope: Scope) -> list[tuple[int, float]]:
+        """(row, similarity) of the k nearest passages within `scope`."""
+        return self.index.dense_search(vector, k, self.rows(scope))
+
+    def term_search(self, terms: Sequence[str], k: int, scope: Scope) -> list[tuple[int, float]]:
+        """(row, BM25 score > 0) of the k best passages within `scope`."""
+        return self.index.sparse_search(list(terms), k, self.rows(scope))
+
+    def passages(self, rows: Sequence[int]) -> list[Chunk]:
+        """The passages at `rows`, in that order."""
+        return [self.index.chunks[row] for row in rows]
 
 
 def open_index(index_dir: Path, model: str | None = None) -> OpenIndex:
