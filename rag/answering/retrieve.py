@@ -45,6 +45,10 @@ class PassageStore(Protocol):
         """The passages at `rows`, in that order."""
         ...
 
+    def unit_vectors(self, rows: Sequence[int]) -> list[np.ndarray]:
+        """Each passage's unit vectors (rag.answering.units order), in the order of `rows`."""
+        ...
+
 
 @dataclass(frozen=True)
 class RetrievalResult:
