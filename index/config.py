@@ -12,7 +12,9 @@ from types import MappingProxyType
 from typing import Any
 
 from rag.config import (
+    AbstainWeights,
     AnswerSettings,
+    AnswerWeights,
     ChunkSettings,
     EmbeddingSettings,
     LLMSettings,
@@ -30,6 +32,8 @@ SECTIONS: dict[str, type] = {
     "retrieval": RetrievalSettings,
     "ranking": RankingWeights,
     "answer": AnswerSettings,
+    "evidence": AnswerWeights,
+    "abstention": AbstainWeights,
     "llm": LLMSettings,
 }
 # (section, key) <- environment variables, first one set wins.

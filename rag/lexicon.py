@@ -135,9 +135,47 @@ TARGET_CUES = r"目标|力争|到20[2-9]\d年|到“?十[一二三四五六七�
 PER_ITEM_CUES = r"各自|分别|各[个项]|每[个项]"
 # How many items the question says there are: 四大主导产业, 哪六个, 三项措施.
 COUNT_CUE = r"([两二三四五六七八九十])(?:个|大|项|类|种|条|方面)"
-# A year the question pins: 2019年, 2025年末.
-YEAR_CUE = r"((?:19|20)\d{2})(?=年)"
+# A year the question pins: 2019年, 2025年末, 二〇三五年.
+YEAR_CUE = r"((?:19|20)\d{2}|[一二][〇○零0一二三四五六七八九]{3})(?=年)"
 
+
+def year_number(text: str) -> str:
+    """A year as four ASCII digits, from 2035 or 二〇三五 / 二0三五 / 二○三五."""
+    return "".join(c if c.isdigit() and c.isascii() else str(digit_value(c)) for c in text)
+
+
+def year_forms(year: str) -> tuple[str, ...]:
+    """The ways a text may write a year: 2035, 二〇三五, 二0三五, 二○三五."""
+    spelled = "".join(CN_DIGITS[int(c)] for c in year)
+    return (year, spelled, spelled.replace("〇", "0"), spelled.replace("〇", "○"))
+
+
+# Abbreviations staff use for terms the documents spell out: the question is searched
+# and matched with the full forms too.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "高企": ("高新技术企业",),
+    "科小": ("科技型中小企业",),
+    "规上": ("规模以上",),
+    "四上": ("四上企业",),
+    "社零": ("社会消费品零售总额",),
+    "固投": ("固定资产投资",),
+    "GDP": ("地区生产总值",),
+    "R&D": ("研究与试验发展", "研发经费"),
+    "研发占比": ("研发经费", "研究与试验发展经费", "占地区生产总值比重"),
+    "研发强度": ("研发经费投入强度", "研究与试验发展经费"),
+    "研发投入": ("研发经费投入", "研究与试验发展经费"),
+    "双碳": ("碳达峰", "碳中和"),
+    "双创": ("大众创业", "万众创新", "创新创业"),
+    "新基建": ("新型基础设施",),
+    "自贸区": ("自由贸易试验区", "自贸片区"),
+    "放管服": ("简政放权", "放管结合", "优化服务"),
+    "外资": ("外商投资", "利用外资"),
+    "上市公司": ("上市企业",),
+    "敲钟": ("上市",),
+    "独角兽": ("独角兽企业",),
+    "瞪羚": ("瞪羚企业",),
+    "孵化器": ("科技企业孵化器",),
+}
 # Words that shape a question but never appear in the passage that answers it: removed
 # (as substrings, longest first) before the question's key bigrams are taken.
 _FILLER_WORDS_TEXT = (
@@ -178,6 +216,38 @@ PASSAGE_TIME_CUES = {
     ACHIEVEMENT: r"十三五|成效|成就|发展基础|现实基础|累计|完成|实现了|达到了|同比增长",
     TARGET: r"力争|到20[2-3]\d年|目标|十四五末|“十四五”末|达到|预期",
 }
+
+# --- Answers --------------------------------------------------------------------------
+# Measure words a figure is counted in; a question asking 多少家 wants a figure in 家.
+_MEASURE_WORDS_TEXT = (
+    "亿元 万元 元 亿美元 万美元 美元 % ‰ 个百分点 家 个 座 所 项 条 名 人 人次 万人 件 台 套 辆 "
+    "平方公里 平方米 万平方米 亩 公里 千米 米 吨 万吨 标准煤 千瓦 兆瓦 万千瓦 "
+    "千瓦时 度 倍 年 天 小时 分钟 位 级 支 批 张 床 张床 户 次 届 个月"
+)
+MEASURE_WORDS = tuple(_MEASURE_WORDS_TEXT.split())
+# Money asked for in everyday words (多少钱, 补贴多少): a figure in one of these.
+MONEY_CUES = (
+    r"多少钱|几多钱|多少[\u4e00-\u9fff]{0,4}?(?:补贴|补助|奖励|资金|经费|奖金|投资)"
+    r"|(?:补贴|补助|奖励|奖|投资|给)多少"
+)
+MONEY_MEASURES = ("元", "万元", "亿元", "美元", "万美元", "亿美元")
+# A figure the question asks to be counted in something: 多少家, 几座, 多少亿元.
+ASKED_MEASURE = (
+    r"(?:多少|几)(亿元|万元|元|亿美元|平方公里|万平方米|亩|公里|家|个|座|所|项|条|名|人|件|台"
+    r"|套|辆|吨|倍|年|天|位|支|批|张|户|次)"
+)
+# A share or a rate is a figure in %.
+SHARE_CUES = r"比例|比重|占比|百分之|增速|增长率|覆盖率|普及率|率"
+# A sentence that states a target: what is to be reached, by when.
+TARGET_STATEMENT = r"力争|到20[2-9]\d年|达到|目标|以上|突破|培育|建成|实现"
+# A sentence that opens an item of an enumeration: ——…, 一是…, (一)…, 1.…, or a short label
+# and a colon (优化“一线”:…), but not a lead-in (重点包括:…).
+ITEM_START = (
+    r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]"
+    r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
+)
+# Inside an enumeration: items joined by 、 within one clause.
+CLAUSE_MARKS = "，,；;。:："
 
 # --- Not a question -------------------------------------------------------------------
 MARKUP = r"<[^<>]{0,400}>|&[a-z]{2,8};|&#\d{1,6};"

@@ -116,6 +116,7 @@ class Hit:
     dense_rank: int | None = None
     sparse_rank: int | None = None
     dense_score: float | None = None  # cosine similarity to the question, when dense ran
+    row: int = -1  # the passage's row in its index (-1 when unknown)
 
 
 @dataclass(frozen=True)
