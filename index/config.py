@@ -14,6 +14,7 @@ from typing import Any
 from rag.config import (
     AnswerSettings,
     ChunkSettings,
+    DocumentSettings,
     EmbeddingSettings,
     LLMSettings,
     RetrievalSettings,
@@ -23,6 +24,7 @@ from rag.config import (
 DEFAULT_CONFIG = Path("policyqa.toml")
 SECTIONS: dict[str, type] = {
     "embedding": EmbeddingSettings,
+    "documents": DocumentSettings,
     "chunking": ChunkSettings,
     "retrieval": RetrievalSettings,
     "answer": AnswerSettings,
@@ -136,6 +138,7 @@ def _check_ranges(settings: Settings) -> None:
         "retrieval.depth": settings.retrieval.depth,
         "retrieval.rrf_k": settings.retrieval.rrf_k,
         "answer.passages": settings.answer.passages,
+        "documents.max_document_mb": settings.documents.max_document_mb,
     }
     for name, value in positive.items():
         if value <= 0:
