@@ -12,10 +12,11 @@ import logging
 import re
 import struct
 import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bs4 import Tag
+    from bs4 import BeautifulSoup, Tag
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,17 @@ _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 _CJK_WRAP = re.compile(
     r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]*\n\s*(?=[\u4e00-\u9fff])"
 )
+
+
+# <meta> names that state an article's fields, as Chinese government sites write them
+# (PubDate, ContentSource) and as other publishers do, by the DocMeta label field.
+_PAGE_META = {
+    "pubdate": "published",
+    "publishdate": "published",
+    "firstpublishedtime": "published",
+    "article:published_time": "published",
+    "contentsource": "source",
+}
 
 
 class FormatError(ValueError):
@@ -117,12 +129,21 @@ def _guess(data: bytes) -> str:
     return str(best)
 
 
-def read_html(data: bytes) -> str:
+@dataclass(frozen=True)
+class WebPage:
+    """A web page's main text, and the article fields its <meta> tags state."""
+
+    text: str
+    fields: dict[str, str]  # DocMeta label fields ("published", "source") -> value
+
+
+def read_html(data: bytes) -> WebPage:
     """Main text of a web page: no scripts, menus or footers; one block per line."""
     # Imported here: bs4 and lxml are only needed for web pages.
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_decode_html(data), "lxml")
+    fields = _meta_fields(soup)
     for tag in soup.find_all(_JUNK_TAGS):
         tag.decompose()
     body = soup.body or soup
@@ -133,7 +154,18 @@ def read_html(data: bytes) -> str:
     text = "\n".join(line for line in lines if line)
     if not text.strip():
         raise FormatError("web page without main text — save the article itself")
-    return text
+    return WebPage(text, fields)
+
+
+def _meta_fields(soup: BeautifulSoup) -> dict[str, str]:
+    """Article fields from <meta name=… content=…> (PubDate, ContentSource …)."""
+    fields: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = str(tag.get("name") or tag.get("property") or "").strip().lower()
+        value = " ".join(str(tag.get("content") or "").split())
+        if name in _PAGE_META and value:
+            fields.setdefault(_PAGE_META[name], value)
+    return fields
 
 
 def _decode_html(data: bytes) -> str:

@@ -94,13 +94,13 @@ def load_document(
     relative = _inside(path, root)
     if relative is None:
         raise UnreadableDocument(path, f"outside the documents folder {root} — not read")
-    text, page_starts = _read(path, max_bytes)
+    text, page_starts, page_fields = _read(path, max_bytes)
     if not text.strip():
         raise UnreadableDocument(path, "no text after decoding — nothing to index")
     step(_DECODED)
     skip = boilerplate_spans(text)
     step(_CLEANED)
-    meta = _apply_sidecar(path, root, extract_meta(text, skip))
+    meta = _apply_sidecar(path, root, extract_meta(text, skip, page_fields))
     step(1.0)
     logger.debug("loaded %s (%d characters)", shown(relative), len(text))
     return SourceDoc(path=relative, text=text, meta=meta, page_starts=page_starts)
@@ -137,7 +137,8 @@ def _zip_members(data: bytes) -> list[str]:
     return zipfile.ZipFile(io.BytesIO(data)).namelist()
 
 
-def _read(path: Path, max_bytes: int | None) -> tuple[str, tuple[int, ...]]:
+def _read(path: Path, max_bytes: int | None) -> tuple[str, tuple[int, ...], dict[str, str]]:
+    """Text, PDF page starts and a web page's own fields of the file at `path`."""
     data = read_file(path, max_bytes)
     kind = kind_of(path.suffix, data[:SNIFF_BYTES], lambda: _zip_members(data))
     if kind.reader is None:
@@ -146,12 +147,13 @@ def _read(path: Path, max_bytes: int | None) -> tuple[str, tuple[int, ...]]:
         logger.info("%s is read as %s, by its content", shown(path.name), kind.reader)
     try:
         if kind.reader == PDF:
-            return read_pdf(data)
+            return (*read_pdf(data), {})
         if kind.reader == DOCX:
-            return read_docx(data), ()
+            return read_docx(data), (), {}
         if kind.reader == HTML:
-            return read_html(data), ()
-        return decode_text(data), ()
+            page = read_html(data)
+            return page.text, (), page.fields
+        return decode_text(data), (), {}
     except FormatError as err:
         raise UnreadableDocument(path, str(err)) from err
 

@@ -356,10 +356,11 @@ def test_corpus_loads_unchanged() -> None:
     found = discover(CORPUS)
     assert found.skipped == ()
     paths = found.documents
-    assert [p.name[:3] for p in paths] == ["000", "001", "002", "003", "004"]
+    assert [p.name[:3] for p in paths] == ["000", "001", "002", "003", "004", "005", "006"]
     for path in paths:
         doc = load_document(path, CORPUS)
-        assert doc.text == path.read_text(encoding="utf-8")
+        if path.suffix == ".txt":
+            assert doc.text == path.read_text(encoding="utf-8")
         assert doc.path == path.name
         assert doc.meta.title
 
@@ -547,3 +548,29 @@ def test_a_docx_notice_signed_at_the_end(tmp_path: Path) -> None:
         "2022-03-01",
         "",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "issuer", "date", "published"),
+    [
+        # A GBK web notice: signed at its end, published per its <meta name="PubDate">.
+        ("005_7c34d92de06d191d.html", "汀澜高新区管委会", "2024-03-15", "2024-03-19"),
+        # A Word action plan signed under its task table; no publication date.
+        ("006_a3c0b07a9c1e5341.docx", "鹭岭高新技术产业开发区管理委员会", "2024-05-20", ""),
+    ],
+)
+def test_corpus_web_and_word_documents_are_dated_by_their_signing(
+    name: str, issuer: str, date: str, published: str
+) -> None:
+    meta = load_document(CORPUS / name, CORPUS).meta
+    assert (meta.issuer, meta.date, meta.published) == (issuer, date, published)
+
+
+def test_a_web_pages_meta_pubdate_is_its_publication_date(tmp_path: Path) -> None:
+    page = (
+        '<html><head><meta charset="utf-8"><meta name="PubDate" content="2023-06-01 09:00">'
+        '<meta name="SiteName" content="某市人民政府门户网站"></head><body><article>'
+        "<h1>某区产业发展规划</h1><p>为推动高质量发展，制定本规划。</p></article></body></html>"
+    )
+    meta = _load(_write(tmp_path, "plan.html", page.encode("utf-8")), tmp_path).meta
+    assert (meta.date, meta.published, meta.issuer) == ("2023-06-01", "2023-06-01", "")

@@ -134,6 +134,16 @@ def test_signature_at_the_end_dates_the_document_and_names_the_issuer() -> None:
     assert meta.issuer == "某区工业和信息化局"
 
 
+def test_a_signature_under_a_closing_table() -> None:
+    text = (
+        "某区数字经济行动方案\n为加快发展，制定本方案。\n"
+        "序号 | 任务 | 牵头单位\n1 | 建设智算中心 | 数据资源管理局\n"
+        "某区高新技术产业开发区管理委员会\n2024年5月20日\n"
+    )
+    meta = extract_meta(text)
+    assert (meta.issuer, meta.date) == ("某区高新技术产业开发区管理委员会", "2024-05-20")
+
+
 def test_a_date_cell_ending_a_table_is_no_signature() -> None:
     text = "某区重点项目表\n制定下表。\n项目\n完成时限\n厂房建设\n2022年12月31日\n"
     assert extract_meta(text).date == ""

@@ -81,22 +81,31 @@ def signing_date(head: Sequence[str], is_body: Callable[[str], bool]) -> str:
 
 
 def signature(tail: Sequence[str], is_body: Callable[[str], bool]) -> tuple[str, str]:
-    """(signing bodies, date) of the last signature among a document's last lines."""
+    """(signing bodies, date) of the signature closing a document, among its last lines.
+
+    At the end of a document the bodies above the date sign it whatever precedes them
+    (a table may close the text); with no body, the date must stand under a sentence.
+    """
     for i in range(len(tail) - 1, -1, -1):
-        bodies = signer(tail, i, is_body)
+        bodies = signer(tail, i, is_body, at_end=True)
         if bodies is not None:
             return bodies, iso_date(tail[i])
     return "", ""
 
 
-def signer(lines: Sequence[str], i: int, is_body: Callable[[str], bool]) -> str | None:
+def signer(
+    lines: Sequence[str], i: int, is_body: Callable[[str], bool], at_end: bool = False
+) -> str | None:
     """When lines[i] is a signing date — a date alone on its line right under a sentence,
-    or under the bodies that sign right under one — those bodies ("" for none); else None."""
+    or under the bodies that sign right under one (`at_end`: under any such bodies) —
+    those bodies ("" for none); else None."""
     if not _DATE_ONLY.match(lines[i]):
         return None
     j = i - 1
     while j >= 0 and i - j <= _MAX_SIGNERS and is_body(lines[j]):
         j -= 1
+    if at_end and j < i - 1:
+        return " ".join(lines[j + 1 : i])
     if j < 0 or not _SENTENCE_END.search(lines[j]):
         return None
     return " ".join(lines[j + 1 : i])

@@ -14,7 +14,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from rag.lexicon import (
     ADOPTED_VERBS,
@@ -39,6 +40,7 @@ __all__ = ["extract_meta", "region_aliases"]
 
 Span = tuple[int, int]
 
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 _HEAD_LINES = 15  # non-empty lines that make up a document's header
 _FIELD_LINES = 40  # lines searched for labelled page metadata
 _SIGNED_LINES = 30  # non-empty lines at the top where a notice's signing date may sit
@@ -77,9 +79,13 @@ _YEAR_RANGE = re.compile(r"(20\d\d|19\d\d)\s*[-—–~至到]\s*(20\d\d|19\d\d)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def extract_meta(text: str, skip: Sequence[Span] = ()) -> DocMeta:
-    """Best-effort metadata of a document; `skip` are boilerplate spans (see rag.reading.clean)."""
-    fields = _labelled_fields(text)
+def extract_meta(
+    text: str, skip: Sequence[Span] = (), page_fields: Mapping[str, str] = _NO_FIELDS
+) -> DocMeta:
+    """Best-effort metadata of a document; `skip` are boilerplate spans (see
+    rag.reading.clean), `page_fields` what the page it came from states outside its text
+    (a web page's <meta> PubDate as "published"), used when the text does not say."""
+    fields = {**page_fields, **_labelled_fields(text)}
     head = first_lines(text, _HEAD_LINES, skip)
     labelled = fields.get("title", "")
     title = _CONTROL.sub("", _issued_by_notice(labelled) or labelled or _title_from_head(head))
