@@ -22,8 +22,8 @@ class EmbeddingSettings:
 class DocumentSettings:
     """Which files a build reads."""
 
-    # A larger file is skipped with the reason (reading is linear: ~0.4 s per MB of text,
-    # but embedding a 100 MB text takes hours). Raise it in [documents] to index one.
+    # A larger file (MB of 1024 × 1024 bytes) is skipped with the reason. Reading is
+    # linear, ~0.4 s per MB of text, but embedding a 100 MB text takes hours.
     max_document_mb: float = 200.0
 
 
