@@ -141,8 +141,9 @@ class _Bars:
             self.stage = stage
             label = STAGES.get(stage, stage)
             # Reading counts bytes and chunking characters: shown as 35.2M/100M.
+            scaled = stage in ("load", "chunk")
             self.bar = tqdm(
-                total=total, desc=f"{label:<18}", unit="", unit_scale=True, file=sys.stderr
+                total=total, desc=f"{label:<18}", unit="", unit_scale=scaled, file=sys.stderr
             )
         self.bar.total = total
         self.bar.update(done - self.bar.n)  # tqdm limits redraws to a few per second
