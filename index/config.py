@@ -16,6 +16,7 @@ from rag.config import (
     AnswerSettings,
     AnswerWeights,
     ChunkSettings,
+    DocumentSettings,
     EmbeddingSettings,
     LLMSettings,
     QuerySettings,
@@ -27,6 +28,7 @@ from rag.config import (
 DEFAULT_CONFIG = Path("policyqa.toml")
 SECTIONS: dict[str, type] = {
     "embedding": EmbeddingSettings,
+    "documents": DocumentSettings,
     "chunking": ChunkSettings,
     "query": QuerySettings,
     "retrieval": RetrievalSettings,
@@ -150,6 +152,7 @@ def _check_ranges(settings: Settings) -> None:
         "retrieval.depth": settings.retrieval.depth,
         "ranking.rrf_k": settings.ranking.rrf_k,
         "answer.passages": settings.answer.passages,
+        "documents.max_document_mb": settings.documents.max_document_mb,
     }
     for name, value in positive.items():
         if value <= 0:

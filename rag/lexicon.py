@@ -252,6 +252,75 @@ CLAUSE_MARKS = "，,；;。:："
 # --- Not a question -------------------------------------------------------------------
 MARKUP = r"<[^<>]{0,400}>|&[a-z]{2,8};|&#\d{1,6};"
 
+# --- Reading documents ----------------------------------------------------------------
+# How Chinese government documents and the web pages that publish them label, sign and
+# surround their text. Matched as whole words; a label may be letter-spaced (标 题:).
+
+# Page metadata labels (标题, 发布机构, 成文日期 …) by the DocMeta field each fills.
+# "signed" is the document's own date, "published" the page's; "other" labels are read
+# only so that they end the value before them on a shared line.
+META_FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "title": ("标题",),
+    "issuer": ("发文机关", "发布机构", "发文单位", "发布单位"),
+    "source": ("信息来源", "文章来源", "来源"),
+    "signed": ("成文日期", "发文日期", "签发日期", "印发日期"),
+    "published": ("发布日期", "发布时间", "公开日期", "时间", "日期"),
+    "doc_number": ("发文字号", "文号"),
+    "other": ("索引号", "主题分类", "分类", "效力状态", "有效性", "公开方式", "作者", "编辑"),
+}
+# Every label of a page's metadata block, which cleaning skips as boilerplate.
+PAGE_META_LABELS: tuple[str, ...] = (
+    *(label for labels in META_FIELD_LABELS.values() for label in labels),
+    *("体裁分类", "组配分类", "生成日期", "实施日期", "责任编辑", "主题词", "公开范围"),
+)
+# Values that mean "none" in a metadata field (文号: 无).
+NONE_VALUES = frozenset({"", "无", "-", "/", "—", "暂无"})
+# How the names of issuing bodies end (新乡高新区管委会, 国务院办公厅, 市发展改革委).
+ORG_SUFFIXES = (
+    "管委会", "管理委员会", "委员会", "人民政府", "政府", "办公室", "办公厅",
+    "党工委", "工委", "党委", "区委", "市委", "县委", "局", "厅", "国务院", "部", "委",
+)  # fmt: skip
+# How website and media names end: a page's 发布机构 may name the site, not an issuer.
+WEBSITE_SUFFIXES = ("网", "网站", "门户", "官网", "客户端", "公众号", "微信", "微博", "APP")
+WEBSITE_MARKS = ("www.", "http", ".gov.cn", ".com", ".cn")
+# Kinds of document a title ends with.
+DOC_KINDS = (
+    "规划", "纲要", "方案", "意见", "建议", "通知", "办法", "决定", "报告", "计划", "细则",
+    "规定", "条例", "公告", "通告", "批复", "函", "政策", "措施", "指南",
+)  # fmt: skip
+# 关于印发《X》的通知: the verbs and kinds of a notice that wraps the document it issues.
+NOTICE_VERBS = ("印发", "转发", "颁布", "发布")
+NOTICE_KINDS = ("通知", "决定", "公告", "通告")
+# 《X》已经…批准: how a notice says the document it wraps was adopted.
+ADOPTED_VERBS = ("印发", "同意", "批准", "通过")
+# (2021年1月22日…会议通过): a document adopted by a meeting is dated by the adoption.
+ADOPTED_ON_VERBS = ("通过", "批准")
+
+# Web page furniture: whole lines of page tools (听全文, 字体【大 中 小】, 打印 关闭 …).
+PAGE_TOOL_WORDS = (
+    "听全文", "朗读", "分享到", "分享", "打印本页", "打印", "关闭窗口", "关闭本页", "关闭",
+    "加入收藏", "收藏本页", "收藏", "返回顶部", "返回列表", "返回", "字体", "字号", "默认",
+    "设为首页", "无障碍", "长者模式", "我要纠错", "纠错", "上一篇", "下一篇", "相关附件",
+    "相关新闻", "相关链接", "相关文章", "相关阅读", "相关稿件", "相关文件", "网站地图",
+    "联系我们", "保护视力色", "视力保护色", "微信", "微博", "QQ空间",
+)  # fmt: skip
+# Breadcrumbs: 当前位置: 首页 > …
+NAV_LABELS = ("当前位置", "您的位置", "你的位置", "所在位置", "位置")
+HOME_PAGE = "首页"
+SCAN_PROMPT = "扫一扫"  # 扫一扫在手机打开当前页
+PAGE_COUNTER_WORDS = (
+    "访问量", "访问次数", "浏览量", "浏览次数", "阅读量", "阅读次数", "阅读数", "点击量",
+    "点击数", "访问人数", "浏览人次",
+)  # fmt: skip
+# Page footers: copyright, site registration, browser hints (letters may be spaced).
+PAGE_FOOTER_WORDS = (
+    "版权所有", "copyright", "©", "ICP备", "ICP证", "公网安备", "网站标识码", "网站地图",
+    "网站声明", "隐私声明", "最佳分辨率",
+)  # fmt: skip
+SITE_ROLE_LABELS = ("主办", "承办", "协办")  # 主办单位: … at the start of a footer line
+FOOTER_LABELS = ("技术支持",)  # 技术支持: … anywhere in a footer line
+TOC_TITLES = ("目录", "目次")
+
 # --- What the product says ------------------------------------------------------------
 
 NOT_FOUND = "未在已收录的文件中找到相关内容。"

@@ -140,7 +140,11 @@ class _Bars:
             self._close()
             self.stage = stage
             label = STAGES.get(stage, stage)
-            self.bar = tqdm(total=total, desc=f"{label:<18}", unit="", file=sys.stderr)
+            # Reading counts bytes and chunking characters: shown as 35.2M/100M.
+            scaled = stage in ("load", "chunk")
+            self.bar = tqdm(
+                total=total, desc=f"{label:<18}", unit="", unit_scale=scaled, file=sys.stderr
+            )
         self.bar.total = total
         self.bar.update(done - self.bar.n)  # tqdm limits redraws to a few per second
 
