@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def error_codes() -> dict[type[Exception], int]:
     """Bad questions and batch lines are bad input (exit 2)."""
-    from rag.answering.retrieve import QuestionError
+    from rag.answering.query import QuestionError
 
     return {QuestionError: 2, BatchInputError: 2}
 
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _batch(service: QAService, source: str, out: TextIO) -> int:
-    from rag.answering.retrieve import QuestionError
+    from rag.answering.query import QuestionError
     from rag.serialize import answer_record
 
     with _open_batch(source) as stream:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rag.answering.retrieve import QuestionError
+from rag.answering.query import QuestionError
 from rag.types import Answer, Chunk, DocMeta
 from ui.feedback import FeedbackLog, feedback_record
 from ui.render import (
