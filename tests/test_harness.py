@@ -73,6 +73,7 @@ def test_sets_and_configurations_on_one_index(tmp_path: Path, tiny_model_dir: Pa
     run = evaluate(
         [heldout, tune], docs, index, Settings(embedding=embedding), out,
         ("vanilla", "hybrid+scope"), progress=lambda stage, done, total: seen.append(stage),
+        tune=True,
     )  # fmt: skip
     assert read_manifest(resolve_live(index))["chunking"]["strategy"] == "sections"
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -87,6 +88,9 @@ def test_sets_and_configurations_on_one_index(tmp_path: Path, tiny_model_dir: Pa
     assert set(run.gap or {}) == {"key_point_recall", "citation_precision"}
     assert len(run.targets) == 14 and metrics["targets"] == list(run.targets)
     assert {"heldout · vanilla", "tune · hybrid+scope"} <= set(seen)
+    # Abstention is learned on the tune set, never on the held-out one.
+    assert run.thresholds is not None and metrics["meta"]["abstention tuned on"] == "tune"
+    assert (out / "abstention.toml").read_text(encoding="utf-8").startswith("[answer]")
     for name in (
         "per_item.jsonl", "summary.md", "qrels.tune.txt", "qrels.heldout.txt",
         "run.heldout.vanilla.trec", "run.tune.hybrid+scope.trec", "hit_at_k.png", "by_tag.png",
