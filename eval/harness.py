@@ -13,10 +13,10 @@ from eval.aggregate import HELDOUT, TUNE
 from eval.configs import DEFAULT, configured
 from eval.gate import load_targets
 from eval.gold import GoldItem, GoldSetError, load_gold, named_docs
+from eval.learn import Learned, learn
 from eval.metrics import ItemResult, score_item
 from eval.report import ReportFiles, write_report
 from eval.trec import write_qrels, write_run
-from eval.tune import Observation, Thresholds, learn_thresholds
 from index.build import build_index
 from index.loaders import UnreadableDocument, load_document
 from index.publish import IndexNotFoundError, resolve_live
@@ -38,7 +38,7 @@ class EvalRun:
     sets: dict[str, dict]  # set name -> overall metrics, in the order the sets were given
     gap: dict[str, float] | None = None  # tune − held-out, when both were evaluated
     targets: tuple[dict, ...] = ()  # held-out figures against eval/thresholds.toml
-    thresholds: Thresholds | None = None  # learned abstention thresholds, with --tune
+    learned: Learned | None = None  # weights learned on the tune set, with --learn
 
     @property
     def overall(self) -> dict:
@@ -132,19 +132,6 @@ def run_config(
     return results, answers
 
 
-def observations(
-    items: Sequence[GoldItem], answers: dict[str, Answer], service: QAService
-) -> list[Observation]:
-    """What the abstention tuner needs from each answered gold question."""
-    return [
-        Observation(
-            item.answerable, service.analyze(item.question).asks_figure, answers[item.id].support
-        )
-        for item in items
-        if answers[item.id].support is not None
-    ]
-
-
 def evaluate(
     gold_paths: Sequence[Path],
     docs_dir: Path,
@@ -153,23 +140,33 @@ def evaluate(
     out_dir: Path,
     configs: Sequence[str] = (DEFAULT,),
     progress: Progress | None = None,
-    tune: bool = False,
+    learning: bool = False,
 ) -> EvalRun:
     """Evaluate each gold set under each named configuration, all on the same index(es),
-    and write one report comparing them (see eval/report.py)."""
+    and write one report comparing them (see eval/report.py).
+
+    With `learning`, the answer layer's weights are first learned on the tune set (never
+    on another) with the first configuration, and written to OUT/learned.toml.
+    """
     progress = progress or (lambda stage, done, total: None)
     sets, texts = load_sets(gold_paths, docs_dir)
+    if learning and TUNE not in sets:
+        raise GoldSetError(
+            gold_paths[0], [f"--learn learns on the {TUNE} set only: pass eval/gold/{TUNE}.jsonl"]
+        )
     for name in configs:
         configured(settings, name)  # an unknown name fails before any work
     out_dir.mkdir(parents=True, exist_ok=True)
     _ensure_index(settings, docs_dir, index_root, progress)
     runs: dict[str, dict[str, list[ItemResult]]] = {name: {} for name in sets}
-    learned: Thresholds | None = None
-    tuned_on = TUNE if TUNE in sets else next(iter(sets))
+    learned: Learned | None = None
     for config in configs:
         config_settings = configured(settings, config)
         root = _index_for(config_settings, docs_dir, index_root, out_dir / "indexes", progress)
         service = QAService(open_index(root), config_settings)
+        if learning and config == configs[0]:
+            learned = learn(service, sets[TUNE], texts, progress)
+            (out_dir / "learned.toml").write_text(learned.toml(), encoding="utf-8")
         for name, items in sets.items():
             log.info("evaluating %s on %s (%d questions)", config, name, len(items))
             stage = f"{name} · {config}"
@@ -178,9 +175,6 @@ def evaluate(
             write_run(out_dir / f"run.{name}.{config}.trec", hits, config)
             if config == configs[0]:
                 write_qrels(out_dir / f"qrels.{name}.txt", items, service.index.chunks, texts)
-            if tune and config == configs[0] and name == tuned_on:
-                learned = learn_thresholds(observations(items, answers, service))
-                (out_dir / "abstention.toml").write_text(learned.toml(), encoding="utf-8")
     primary = DEFAULT if DEFAULT in configs else configs[0]
     meta = {
         "gold": [str(path) for path in gold_paths],
@@ -189,7 +183,7 @@ def evaluate(
         "configs": list(configs),
     }
     if learned is not None:
-        meta["abstention tuned on"] = tuned_on
+        meta["weights learned on"] = TUNE
     targets = load_targets() if HELDOUT in sets else []
     files = write_report(out_dir, runs, primary=primary, meta=meta, targets=targets)
     metrics = json.loads(files.metrics.read_text(encoding="utf-8"))

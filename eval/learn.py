@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eval.gold import GoldItem
-from eval.metrics import evidence_spans, key_point_recall
+from eval.metrics import gold_spans, key_point_recall, passage_covers
 from index.service import QAService
 from rag.answering.abstain import SIGNALS, signals
 from rag.answering.compose import choose
@@ -146,7 +146,7 @@ class _Case:
         self.passages = list(hits[: service.settings.answer.passages])
         self.vectors = service.answerer.unit_vectors([h.row for h in self.passages])
         self.query_vector = service.answerer.encode_query(query.text)
-        self.spans = {d: evidence_spans(texts[d], item.evidence) for d in item.docs}
+        self.spans = gold_spans(item, texts)
 
     def candidates(self, weights: AnswerWeights) -> list[Candidate]:
         return candidates(self.query, self.passages, self.vectors, self.query_vector, weights)
@@ -156,17 +156,10 @@ class _Case:
 
     def is_evidence(self, c: Candidate) -> bool:
         doc = self.passages[c.hit_index].chunk.doc
-        return covers(c.unit.start, c.unit.end, self.spans.get(doc, []))
+        return passage_covers((doc, c.unit.start, c.unit.end), self.spans)
 
     def relevant(self, hit: Hit) -> bool:
-        return covers(hit.chunk.start, hit.chunk.end, self.spans.get(hit.chunk.doc, []))
-
-
-def covers(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether [start, end) covers at least half of one evidence occurrence."""
-    return any(
-        2 * (min(end, b) - max(start, a)) >= b - a for a, b in spans if end > a and b > start
-    )
+        return passage_covers((hit.chunk.doc, hit.chunk.start, hit.chunk.end), self.spans)
 
 
 MEANING = ("dense", "passage_dense")  # the features that rest on the embedding model

@@ -11,9 +11,8 @@ import pytest
 from eval.harness import evaluate, load_sets
 from index.publish import resolve_live
 from index.store import read_manifest
-from rag.config import EmbeddingSettings, Settings
 from tests.conftest import CORPUS, ROOT
-from tests.small_corpus import DOCS, build_small_index
+from tests.small_corpus import DOCS, build_small_index, tiny_model_settings
 from ui.cli import main
 
 HYDROGEN = {
@@ -67,13 +66,12 @@ def test_sets_and_configurations_on_one_index(tmp_path: Path, tiny_model_dir: Pa
     docs = write_docs(tmp_path)
     tune = write_gold(tmp_path, "tune", [HYDROGEN, ZONE_TRAP])
     heldout = write_gold(tmp_path, "heldout", [UNSCOPED, JUNK, ZONE_TRAP | {"id": "Q5"}])
-    embedding = EmbeddingSettings(model=str(tiny_model_dir), query_prompt="", passage_prompt="")
     index, out = tmp_path / "index", tmp_path / "report"
     seen: list[str] = []
     run = evaluate(
-        [heldout, tune], docs, index, Settings(embedding=embedding), out,
+        [heldout, tune], docs, index, tiny_model_settings(tiny_model_dir), out,
         ("vanilla", "hybrid+scope"), progress=lambda stage, done, total: seen.append(stage),
-        tune=True,
+        learning=True,
     )  # fmt: skip
     assert read_manifest(resolve_live(index))["chunking"]["strategy"] == "sections"
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
@@ -88,9 +86,10 @@ def test_sets_and_configurations_on_one_index(tmp_path: Path, tiny_model_dir: Pa
     assert set(run.gap or {}) == {"key_point_recall", "citation_precision"}
     assert len(run.targets) == 14 and metrics["targets"] == list(run.targets)
     assert {"heldout · vanilla", "tune · hybrid+scope"} <= set(seen)
-    # Abstention is learned on the tune set, never on the held-out one.
-    assert run.thresholds is not None and metrics["meta"]["abstention tuned on"] == "tune"
-    assert (out / "abstention.toml").read_text(encoding="utf-8").startswith("[answer]")
+    # Weights are learned on the tune set, never on the held-out one.
+    assert run.learned is not None and metrics["meta"]["weights learned on"] == "tune"
+    learned = (out / "learned.toml").read_text(encoding="utf-8")
+    assert learned.startswith("[evidence]") and "[abstention]" in learned
     for name in (
         "per_item.jsonl", "summary.md", "qrels.tune.txt", "qrels.heldout.txt",
         "run.heldout.vanilla.trec", "run.tune.hybrid+scope.trec", "hit_at_k.png", "by_tag.png",

@@ -46,10 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="configurations to run side by side",
     )  # fmt: skip
     ev.add_argument(
-        "--tune-abstention", action="store_true",
-        help="learn the abstention thresholds from the tune set (else the first set) and "
-        "write them to "
-        "OUT/abstention.toml (copy into policyqa.toml to use them)",
+        "--learn", action="store_true",
+        help="first learn the answer layer's weights ([evidence], [abstention]) on the tune "
+        "set and write them to OUT/learned.toml (copy into policyqa.toml to use them); "
+        "the report is of the configuration as given",
     )  # fmt: skip
     ev.set_defaults(run=run)
 
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     with _Bars(enabled=args.quiet == 0) as bars:
         result = evaluate(
             args.gold, args.docs, args.index, settings, args.out, tuple(args.compare),
-            progress=bars.update, tune=args.tune_abstention,
+            progress=bars.update, learning=args.learn,
         )  # fmt: skip
     print(f"configuration {result.primary}")
     width = max(len(name) for name in result.sets)
@@ -102,12 +102,12 @@ def run(args: argparse.Namespace) -> int:
             f" (not met: {missed})" if missed else ""
         ))  # fmt: skip
     print(f"report: {result.files.summary}")
-    if result.thresholds is not None:
-        t = result.thresholds
+    if result.learned is not None:
+        learned = result.learned
         print(
-            f"learned abstention thresholds (recall {t.abstention_recall:.2f}, false "
-            f"{t.false_abstention_rate:.3f}), written to {args.out / 'abstention.toml'}:\n"
-            + t.toml()
+            f"learned on tune: key points {learned.key_points:.3f}, citation precision "
+            f"{learned.citation_precision:.3f}, refused {learned.refused:.3f}, traps declined "
+            f"{learned.traps_declined:.3f}; weights in {args.out / 'learned.toml'}"
         )
     return 0
 
