@@ -11,11 +11,12 @@ import numpy as np
 
 from index.rerank import load_reranker
 from index.store import OpenIndex, ScopedIndex, open_index
+from rag.answering.followup import Rewrite, rewrite
 from rag.answering.pipeline import Answerer, Reply
 from rag.answering.query import Query, QueryAnalyzer
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
 from rag.answering.terms import TermWeights
-from rag.config import Settings
+from rag.config import Settings, weights_for_model
 from rag.types import Answer, Chunk, DocMeta
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,16 @@ class QAService:
     """An opened index with its retriever and answer settings."""
 
     def __init__(self, index: OpenIndex, settings: Settings) -> None:
+        model = str(index.manifest.get("embedding", {}).get("model", ""))
+        tuned = weights_for_model(settings, model)
+        if tuned != settings:
+            log.warning(
+                "the answer weights were learned with another embedding model than %s: using "
+                "weights that ignore its similarities; learn its own with `policyqa eval "
+                "--gold eval/gold/tune.jsonl --learn`",
+                model,
+            )
+        settings = tuned
         self.index = index
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
@@ -54,6 +65,10 @@ class QAService:
     def open(cls, index_root: Path, settings: Settings) -> QAService:
         """Open the live index under `index_root` (errors say which command to run)."""
         return cls(open_index(index_root), settings)
+
+    def rewrite(self, message: str, previous: str | None) -> Rewrite:
+        """A follow-up message completed from the previous question (rag.answering.followup)."""
+        return rewrite(message, previous, self.analyzer)
 
     def analyze(self, question: str, region: str | None = None, doc: str | None = None) -> Query:
         """The question read once into a Query (raises QuestionError when it can't be)."""

@@ -202,7 +202,8 @@ def test_unexpected_failure_becomes_one_chat_line_and_is_logged(
     assert message.startswith("⚠️ 出错了：llm.base\\_url must start with http")
     assert message.endswith("（详情见服务器日志）") and "\n" not in message
     assert "Traceback" not in message
-    assert caplog.records and caplog.records[0].exc_info is not None
+    failures = [r for r in caplog.records if r.name == "ui.handlers"]
+    assert failures and failures[0].exc_info is not None
 
 
 def test_llm_answers_stream_text_before_the_cited_answer(
