@@ -6,8 +6,11 @@ import argparse
 from pathlib import Path
 
 from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
+from ui.checks import check_folder, check_readable_file
+from ui.progress import StageBars
 
 DEFAULT_OUT = Path("reports/eval")
+STAGES = {"questions": "answering questions"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,15 +60,26 @@ def error_codes() -> dict[type[Exception], int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the evaluation and print the headline metrics."""
-    from eval.harness import evaluate
+    """Check the gold set, folders and names, then evaluate and print the headline metrics."""
+    from eval.configs import configured
+    from eval.gold import load_gold
     from index.config import load_settings
+    from rag.config import Settings
 
+    check_readable_file(args.gold, "--gold file")
+    load_gold(args.gold)  # every line checked now; evidence once the documents are read
+    check_folder(args.docs, "--docs folder")
+    for name in args.compare:
+        configured(Settings(), name)
     settings = load_settings(args.config)
-    result = evaluate(
-        args.gold, args.docs, args.index, settings, args.out, tuple(args.compare),
-        tune=args.tune_abstention,
-    )  # fmt: skip
+
+    from eval.harness import evaluate
+
+    with StageBars(STAGES, enabled=args.quiet == 0) as bars:
+        result = evaluate(
+            args.gold, args.docs, args.index, settings, args.out, tuple(args.compare),
+            progress=bars.update, tune=args.tune_abstention,
+        )  # fmt: skip
     shown = ("hit@1", "hit@5", "mrr@10", "key_point_recall", "citation_precision")
     shown += ("abstention_recall", "false_abstention_rate")
     figures = "  ".join(f"{key} {result.overall[key]:.3f}" for key in shown)
