@@ -17,6 +17,7 @@ from rag.config import (
     EmbeddingSettings,
     LLMSettings,
     RetrievalSettings,
+    ServeSettings,
     Settings,
 )
 
@@ -27,6 +28,7 @@ SECTIONS: dict[str, type] = {
     "retrieval": RetrievalSettings,
     "answer": AnswerSettings,
     "llm": LLMSettings,
+    "serve": ServeSettings,
 }
 # (section, key) <- environment variables, first one set wins.
 ENV_VARS: dict[tuple[str, str], tuple[str, ...]] = {
