@@ -84,6 +84,7 @@ class ServeSettings:
     signin_backoff_max_s: float = 300.0
     signin_forget_s: float = 900.0  # a name or address without failures this long starts afresh
     signin_max_waiting: int = 4  # password checks waiting for the hashing thread; more are refused
+    signin_nice: int = 10  # the hashing thread runs this much below answering in CPU priority
 
 
 @dataclass(frozen=True)

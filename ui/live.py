@@ -4,14 +4,20 @@
 pointer. A running server notices the change (a one-line file read every few
 seconds), opens the new build in the background while the old one keeps
 answering, then hands it to the next question. Answers in flight keep the service
-they started with, so they finish on the old build.
+they started with, so they finish on the old build. Once the last of them is done,
+the old build's memory is handed back to the system (the model alone is hundreds of
+megabytes, which the C allocator would otherwise keep).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +53,7 @@ class LiveService:
         self._opening: str | None = None  # the build id being opened in the background
         self._failed: str | None = None  # a build id that could not be opened: not retried
         self._checked = time.monotonic()
+        self._retired: weakref.ref[QAService] | None = None  # the build replaced last
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -59,9 +66,14 @@ class LiveService:
     def check(self) -> None:
         """Start opening the build CURRENT names when it is not the one being served."""
         self._checked = time.monotonic()
+        self._release_retired()
         if self._pointer is None:
             return
-        wanted = live_build_id(self.index_root)
+        try:
+            wanted = live_build_id(self.index_root)
+        except OSError as err:  # e.g. the index root on a network share, briefly away
+            log.warning("cannot read the live build of %s (%s); will retry", self.index_root, err)
+            return
         with self._lock:
             if wanted in (None, self._pointer, self._opening, self._failed):
                 return
@@ -80,6 +92,21 @@ class LiveService:
     def close(self) -> None:
         """Stop the background checks."""
         self._stop.set()
+
+    def _release_retired(self) -> None:
+        """After a switch: once no answer uses the old build, return its memory to the system."""
+        with self._lock:
+            retired = self._retired
+        if retired is None:
+            return
+        gc.collect()  # the service and its retriever refer to each other
+        if retired() is not None:
+            return  # an answer in flight still uses it
+        with self._lock:
+            if self._retired is not retired:
+                return  # another thread got here first
+            self._retired = None
+        _trim_heap()
 
     def _watch(self) -> None:
         while not self._stop.wait(self._check_every_s):
@@ -102,6 +129,7 @@ class LiveService:
             return
         opened = str(service.status().get("build_id") or build_id)
         with self._lock:
+            self._retired = weakref.ref(self._service)
             self._service, self._pointer, self._opening = service, opened, None
         log.info(
             "now serving build %s of %s (opened in %.1f s)",
@@ -109,3 +137,13 @@ class LiveService:
             self.index_root,
             time.monotonic() - started,
         )
+
+
+def _trim_heap() -> None:
+    """Ask the C allocator to return freed memory to the system (glibc; elsewhere a no-op)."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+        log.info("returned the previous build's memory to the system")

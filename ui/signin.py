@@ -1,8 +1,9 @@
 """Sign-in checks that neither block the server nor tell guessers anything.
 
 - The password hash (PBKDF2, deliberately slow) runs on one worker thread, never on
-  the event loop that serves every other request; at most a few checks wait for it,
-  more are refused at once.
+  the event loop that serves every other request, and at a lower CPU priority than
+  answering (`signin_nice`), so a flood of guesses does not slow signed-in staff;
+  at most a few checks wait for it, more are refused at once.
 - An unknown user name costs the same hash as a known one (against a decoy hash
   with the same iterations), so timing does not reveal which names exist.
 - Failures are counted per user name and per client address; past the limit each
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import threading
 import time
@@ -50,7 +52,12 @@ class SignInGuard:
         self._clock = clock
         iterations = max((iterations_of(h) for h in users.values()), default=DEFAULT_ITERATIONS)
         self._decoy = hash_password(secrets.token_urlsafe(16), iterations)
-        self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-signin")
+        self._hasher = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="policyqa-signin",
+            initializer=_lower_priority,
+            initargs=(limits.signin_nice,),
+        )
         self._failures: dict[str, _Failures] = {}
         self._waiting = 0
         self._lock = threading.Lock()
@@ -118,3 +125,15 @@ class SignInGuard:
         ]
         for key in stale:
             del self._failures[key]
+
+
+def _lower_priority(niceness: int) -> None:
+    """Run the calling thread `niceness` steps below the rest of the server (Linux: per thread)."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + niceness))
+    except OSError as err:  # not permitted here: checks still work, only not deprioritized
+        log.warning("sign-in checks keep the normal CPU priority (%s)", err)
