@@ -1,7 +1,7 @@
 """The CI gate: the default configuration on the dev gold set, with the default model.
 
 Run alone with `pytest -m gate`. The harness's figures are also recomputed
-independently from `policyqa ask --jsonl` output, with DESIGN.md's definitions.
+independently from `policyqa ask --jsonl` output, with docs/design.md's definitions.
 """
 
 from __future__ import annotations
