@@ -8,12 +8,7 @@ from dataclasses import replace
 from rag.config import Settings
 
 DEFAULT = "hybrid+scope"
-_PLAIN_RETRIEVAL = {
-    "scope": False,
-    "hint_weight": 0.0,
-    "heading_weight": 0.0,
-    "sentence_weight": 0.0,
-}
+_NO_SIGNALS = {"heading": 0.0, "sentence": 0.0, "time_scope": 0.0}
 # section -> field -> value; everything not named keeps the base settings.
 CONFIGS: Mapping[str, Mapping[str, Mapping[str, object]]] = {
     "vanilla": {
@@ -23,11 +18,12 @@ CONFIGS: Mapping[str, Mapping[str, Mapping[str, object]]] = {
             "overlap_chars": 50,
             "headers": False,
         },
-        "retrieval": {"mode": "dense", **_PLAIN_RETRIEVAL},
+        "retrieval": {"mode": "dense", "scope": False},
+        "ranking": _NO_SIGNALS,
     },
-    "bm25": {"retrieval": {"mode": "sparse", **_PLAIN_RETRIEVAL}},
-    "dense": {"retrieval": {"mode": "dense", **_PLAIN_RETRIEVAL}},
-    "hybrid": {"retrieval": {"mode": "hybrid", **_PLAIN_RETRIEVAL}},
+    "bm25": {"retrieval": {"mode": "sparse", "scope": False}, "ranking": _NO_SIGNALS},
+    "dense": {"retrieval": {"mode": "dense", "scope": False}, "ranking": _NO_SIGNALS},
+    "hybrid": {"retrieval": {"mode": "hybrid", "scope": False}, "ranking": _NO_SIGNALS},
     "hybrid+scope": {},
 }
 

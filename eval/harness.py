@@ -20,7 +20,6 @@ from index.loaders import load_document
 from index.publish import IndexNotFoundError, resolve_live
 from index.service import QAService
 from index.store import open_index, read_manifest
-from rag.answering.question import profile
 from rag.config import Settings
 from rag.types import Answer
 
@@ -90,10 +89,14 @@ def run_config(
     return results, answers
 
 
-def observations(items: Sequence[GoldItem], answers: dict[str, Answer]) -> list[Observation]:
+def observations(
+    items: Sequence[GoldItem], answers: dict[str, Answer], service: QAService
+) -> list[Observation]:
     """What the abstention tuner needs from each answered gold question."""
     return [
-        Observation(item.answerable, profile(item.question).wants_number, answers[item.id].support)
+        Observation(
+            item.answerable, service.analyze(item.question).asks_figure, answers[item.id].support
+        )
         for item in items
         if answers[item.id].support is not None
     ]
@@ -126,7 +129,7 @@ def evaluate(
         hits = {qid: answer.hits for qid, answer in answers.items()}
         write_run(out_dir / f"run.{name}.trec", hits, name)
         if tune and name == configs[0]:
-            learned = learn_thresholds(observations(items, answers))
+            learned = learn_thresholds(observations(items, answers, service))
             (out_dir / "abstention.toml").write_text(learned.toml(), encoding="utf-8")
         if name == configs[0]:
             write_qrels(out_dir / "qrels.txt", items, service.index.chunks, texts)

@@ -29,9 +29,11 @@ from index.store import (
     make_tokenizer,
     read_chunks,
     read_manifest,
+    read_unit_vectors,
     read_vectors,
     write_index,
 )
+from rag.answering.units import UNITS_VERSION, unit_spans
 from rag.config import Settings
 from rag.reading.chunking import CHUNKER_VERSION, chunk_document
 from rag.tokenize import user_words_from_chunks
@@ -124,10 +126,11 @@ def _build_into(
     encoder = Encoder.load(settings.embedding)
     progress("model", 1, 1)
     reusable = _reusable_vectors(index_root, _embedding_entry(encoder))
-    vectors, reused = _embed(chunks, encoder, reusable, progress)
+    vectors, units, reused = _embed(chunks, encoder, reusable, progress)
     manifest = _manifest(build_id, settings, encoder, tokenizer.settings(), loaded, chunks)
     progress("write", 0, 1)
-    write_index(tmp, chunks, vectors, tokens, {d.path: d.meta for d in loaded.docs}, manifest)
+    docs = {d.path: d.meta for d in loaded.docs}
+    write_index(tmp, chunks, vectors, units, tokens, docs, manifest)
     progress("write", 1, 1)
     return BuildReport(
         build_id=build_id,
@@ -192,54 +195,72 @@ def _embedding_entry(encoder: Encoder) -> dict[str, Any]:
         "model_id": encoder.model_id,
         "fingerprint": encoder.fingerprint,
         "dim": encoder.dim,
+        "units": UNITS_VERSION,
     }
 
 
-def _reusable_vectors(index_root: Path, embedding: dict[str, Any]) -> dict[str, np.ndarray]:
+Reusable = dict[str, tuple[np.ndarray, np.ndarray]]  # embedding_key -> passage and unit vectors
+
+
+def _reusable_vectors(index_root: Path, embedding: dict[str, Any]) -> Reusable:
     """Vectors of the live build keyed by embedding_key, or {} when none can be reused."""
     try:
         folder = resolve_live(index_root)
         old = read_manifest(folder)["embedding"]
-        if (old["fingerprint"], old["dim"]) != (embedding["fingerprint"], embedding["dim"]):
-            logger.info("the live index used another model: embedding every passage")
+        same = ("fingerprint", "dim", "units")
+        if any(old.get(key) != embedding[key] for key in same):
+            logger.info("the live index used another model or units: embedding every passage")
             return {}
         chunks, vectors = read_chunks(folder), read_vectors(folder)
+        units = read_unit_vectors(folder)
     except IndexNotFoundError:
         return {}
     except (IndexMismatchError, KeyError, OSError, RuntimeError) as err:
         # This build replaces a broken live index; all it loses is the reuse.
         logger.warning("cannot reuse embeddings of the live index: %s", err)
         return {}
-    if len(chunks) != len(vectors):
+    if not len(chunks) == len(vectors) == len(units):
         logger.warning(
             "live index has %d chunks, %d vectors: not reusing", len(chunks), len(vectors)
         )
         return {}
-    return {embedding_key(old, c.index_text): vectors[i] for i, c in enumerate(chunks)}
+    return {
+        embedding_key(old, c.index_text): (vectors[i], np.asarray(units[i], dtype=np.float32))
+        for i, c in enumerate(chunks)
+    }
 
 
 def _embed(
     chunks: Sequence[Chunk],
     encoder: Encoder,
-    reusable: dict[str, np.ndarray],
+    reusable: Reusable,
     progress: BuildProgress,
-) -> tuple[np.ndarray, int]:
-    """Vectors for all chunks in row order, and how many came from the live build."""
+) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """Passage and unit vectors for all chunks in row order, and how many were reused."""
+    # Lazy: the pooling code needs torch, loaded along with the model.
+    from index.unit_vectors import encode_with_units
+
     embedding = _embedding_entry(encoder)
     keys = [embedding_key(embedding, c.index_text) for c in chunks]
     vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    units: list[np.ndarray] = [np.zeros((0, encoder.dim), np.float32)] * len(chunks)
     todo = [i for i, key in enumerate(keys) if key not in reusable]
     for i, key in enumerate(keys):
         if key in reusable:
-            vectors[i] = reusable[key]
+            vectors[i], units[i] = reusable[key]
     progress("embed", 0, len(todo))
     if todo:
         # One call: the encoder batches the texts by length across all of them.
-        vectors[todo] = encoder.encode_passages(
+        new, new_units = encode_with_units(
+            encoder,
             [chunks[i].index_text for i in todo],
+            [unit_spans(chunks[i]) for i in todo],
             progress=lambda done: progress("embed", done, len(todo)),
         )
-    return vectors, len(chunks) - len(todo)
+        vectors[todo] = new
+        for i, unit_vectors in zip(todo, new_units, strict=True):
+            units[i] = unit_vectors
+    return vectors, units, len(chunks) - len(todo)
 
 
 def _manifest(

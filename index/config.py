@@ -16,6 +16,8 @@ from rag.config import (
     ChunkSettings,
     EmbeddingSettings,
     LLMSettings,
+    QuerySettings,
+    RankingWeights,
     RetrievalSettings,
     ServeSettings,
     Settings,
@@ -25,7 +27,9 @@ DEFAULT_CONFIG = Path("policyqa.toml")
 SECTIONS: dict[str, type] = {
     "embedding": EmbeddingSettings,
     "chunking": ChunkSettings,
+    "query": QuerySettings,
     "retrieval": RetrievalSettings,
+    "ranking": RankingWeights,
     "answer": AnswerSettings,
     "llm": LLMSettings,
     "serve": ServeSettings,
@@ -37,6 +41,12 @@ ENV_VARS: dict[tuple[str, str], tuple[str, ...]] = {
     ("llm", "api_key"): ("POLICYQA_LLM_API_KEY", "OPENAI_API_KEY"),
 }
 _NO_OVERRIDES: Mapping[str, object] = MappingProxyType({})
+# Settings that name one of a few methods: checked when read, with the key named.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "chunking.strategy": ("sections", "recursive"),
+    "retrieval.mode": ("hybrid", "dense", "sparse"),
+    "ranking.fusion": ("rrf", "weighted"),
+}
 
 
 class ConfigError(ValueError):
@@ -136,7 +146,7 @@ def _check_ranges(settings: Settings) -> None:
         "chunking.max_chars": settings.chunking.max_chars,
         "retrieval.k": settings.retrieval.k,
         "retrieval.depth": settings.retrieval.depth,
-        "retrieval.rrf_k": settings.retrieval.rrf_k,
+        "ranking.rrf_k": settings.ranking.rrf_k,
         "answer.passages": settings.answer.passages,
     }
     for name, value in positive.items():
@@ -148,7 +158,12 @@ def _check_ranges(settings: Settings) -> None:
             f"chunking.overlap_chars must be >= 0 and below max_chars ({c.max_chars}), "
             f"got {c.overlap_chars}"
         )
-    if not 0.0 <= settings.retrieval.dense_weight <= 1.0:
+    if not 0.0 <= settings.ranking.dense_weight <= 1.0:
         raise ConfigError(
-            f"retrieval.dense_weight must be within 0..1, got {settings.retrieval.dense_weight}"
+            f"ranking.dense_weight must be within 0..1, got {settings.ranking.dense_weight}"
         )
+    for name, allowed in CHOICES.items():
+        section, key = name.split(".")
+        value = getattr(getattr(settings, section), key)
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16")
+T = TypeVar("T")
 
 
 class EmbeddingModelError(RuntimeError):
@@ -110,33 +111,11 @@ class Encoder:
     ) -> np.ndarray:
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Longest first, so each batch holds texts of similar length and pads little;
-        # a text's vector does not depend on its batch-mates.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        size = self.settings.batch_size
-        batches = [order[start : start + size] for start in range(0, len(order), size)]
         done = 0
-        for rows, vectors in self._run_batches(texts, batches, prompt):
-            out[rows] = vectors
-            done += len(rows)
-            if progress is not None:
-                progress(done)
-        if not np.isfinite(out).all():
-            raise EmbeddingModelError(f"{self.model_id}: the model produced non-finite vectors")
-        return out
 
-    def _run_batches(
-        self, texts: list[str], batches: list[list[int]], prompt: str
-    ) -> Iterator[tuple[list[int], np.ndarray]]:
-        """Encode batches in order; with several, one single-threaded batch per CPU at a time.
-
-        A small encoder splits each matrix product poorly over threads: one batch per core
-        costs 25-30% less CPU time on 2 cores, with identical vectors.
-        """
-
-        def run(rows: list[int]) -> tuple[list[int], np.ndarray]:
+        def work(rows: list[int]) -> np.ndarray:
             batch = [texts[i] for i in rows]
-            with self._autocast():  # autocast is per thread: entered in each worker
+            with self.autocast():  # autocast is per thread: entered in each worker
                 vectors = self._model.encode(
                     batch,
                     prompt=prompt,
@@ -145,30 +124,62 @@ class Encoder:
                     normalize_embeddings=True,
                     show_progress_bar=False,
                 )
-            return rows, vectors.astype(np.float32, copy=False)
+            return vectors.astype(np.float32, copy=False)
 
+        for rows, vectors in self.run_batches(self.batches(texts), work):
+            out[rows] = vectors
+            done += len(rows)
+            if progress is not None:
+                progress(done)
+        check_finite(out, self.model_id)
+        return out
+
+    def batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """Indices of `texts` in batches of similar length, longest first.
+
+        Each batch then pads little; a text's vector does not depend on its batch-mates.
+        """
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        size = self.settings.batch_size
+        return [order[start : start + size] for start in range(0, len(order), size)]
+
+    def run_batches(
+        self, batches: list[list[int]], work: Callable[[list[int]], T]
+    ) -> Iterator[tuple[list[int], T]]:
+        """`work` on each batch in order; with several, one single-threaded batch per CPU.
+
+        A small encoder splits each matrix product poorly over threads: one batch per core
+        costs 25-30% less CPU time on 2 cores, with identical vectors.
+        """
         import torch  # already loaded along with the model
 
         workers = min(torch.get_num_threads(), len(batches) - 1)
         if workers < 2:
-            yield from map(run, batches)
+            yield from ((rows, work(rows)) for rows in batches)
             return
         # The first batch runs here: it settles the tokenizer's truncation and padding state,
         # which two threads must never change at once.
-        yield run(batches[0])
+        yield batches[0], work(batches[0])
         with _torch_threads(1):
             pool = ThreadPoolExecutor(workers, thread_name_prefix="encode")
             try:
-                yield from pool.map(run, batches[1:])
+                yield from zip(batches[1:], pool.map(work, batches[1:]), strict=True)
             finally:  # on an error or interrupt, skip the batches not yet started
                 pool.shutdown(wait=True, cancel_futures=True)
 
-    def _autocast(self) -> AbstractContextManager[object]:
+    def autocast(self) -> AbstractContextManager[object]:
+        """The precision context every forward pass of this encoder runs in."""
         import torch  # already loaded along with the model
 
         if self.precision == "bf16":
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return nullcontext()
+
+
+def check_finite(vectors: np.ndarray, model_id: str) -> None:
+    """Refuse vectors a broken model produced (NaN or infinite values)."""
+    if not np.isfinite(vectors).all():
+        raise EmbeddingModelError(f"{model_id}: the model produced non-finite vectors")
 
 
 def cpu_has_native_bf16() -> bool:

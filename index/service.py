@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from index.rerank import load_reranker
-from index.store import OpenIndex, open_index
-from rag.answering.pipeline import AnswerContext, answer_question
-from rag.answering.question import TermWeights
+from index.store import OpenIndex, ScopedIndex, open_index
+from rag.answering.pipeline import answer_question
+from rag.answering.query import Query, QueryAnalyzer
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
+from rag.answering.terms import TermWeights
 from rag.config import Settings
 from rag.types import Answer, Chunk, DocMeta
 
@@ -28,18 +29,21 @@ class QAService:
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
         self._query_vectors: dict[str, np.ndarray] = {}
-        weights = TermWeights.from_texts(c.text for c in index.chunks)
-        self.answer_context = AnswerContext(index.docs, weights)
-        self.retriever = HybridRetriever(
-            index.chunks,
+        self.weights = TermWeights.from_texts(c.text for c in index.chunks)
+        self.analyzer = QueryAnalyzer(
             index.docs,
-            self._query_vector,
-            index.dense_search,
-            index.sparse_search,
+            self.weights,
             index.tokenizer.tokens,
+            lambda term: term in index.sparse.vocab_dict,
+            settings.query,
+            scoping=settings.retrieval.scope,
+        )
+        self.retriever = HybridRetriever(
+            ScopedIndex(index),
+            self._query_vector,
             settings.retrieval,
+            settings.ranking,
             load_reranker(settings.retrieval.reranker),
-            weights,
         )
 
     @classmethod
@@ -47,11 +51,15 @@ class QAService:
         """Open the live index under `index_root` (errors say which command to run)."""
         return cls(open_index(index_root), settings)
 
+    def analyze(self, question: str, region: str | None = None, doc: str | None = None) -> Query:
+        """The question read once into a Query (raises QuestionError when it can't be)."""
+        return self.analyzer.analyze(question, region, doc)
+
     def retrieve(
         self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
     ) -> RetrievalResult:
         """Ranked passages for a question within its scope."""
-        return self.retriever.search(question, k, region, doc)
+        return self.retriever.search(self.analyze(question, region, doc), k)
 
     def ask(
         self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
@@ -70,7 +78,7 @@ class QAService:
     ) -> Iterator[str | Answer]:
         """Text deltas (LLM mode only), then the final Answer."""
         result = self.retrieve(question, region, doc, k)
-        extractive = answer_question(result, self.answer_context, self.settings.answer)
+        extractive = answer_question(result, self.docs, self.settings.answer)
         llm = self.settings.llm
         if not llm.base_url or extractive.abstained or not result.hits:
             yield extractive
@@ -81,7 +89,7 @@ class QAService:
 
         client = ChatClient.from_settings(llm)
         passages = result.hits[: self.settings.answer.passages]
-        yield from answer_with_llm(result.question, passages, client, extractive, self.docs)
+        yield from answer_with_llm(result.query.text, passages, client, extractive, self.docs)
 
     def _query_vector(self, question: str) -> np.ndarray:
         """The question's embedding, computed once per question for retrieval and answering."""

@@ -14,6 +14,7 @@ question is always embedded and tokenized the way its index was.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -25,10 +26,11 @@ import numpy as np
 
 from index.paths import jieba_cache_dir
 from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
+from rag.answering.scope import Scope
 from rag.config import EmbeddingSettings
-from rag.serialize import chunk_fields
+from rag.serialize import chunk_from_record, chunk_record
 from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
-from rag.types import SECTION_SEP, Chunk, DocMeta
+from rag.types import Chunk, DocMeta
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
@@ -38,10 +40,12 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "OpenIndex",
+    "ScopedIndex",
     "make_tokenizer",
     "open_index",
     "read_chunks",
     "read_manifest",
+    "read_unit_vectors",
     "read_vectors",
     "verify_index",
     "write_index",
@@ -54,6 +58,8 @@ CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 DOCS = "docs.json"
+UNITS = "units.npy"  # float16 vectors of every passage's units (sentences, table rows), in order
+UNIT_OFFSETS = "unit_offsets.npy"  # int64: passage i's units are UNITS[offsets[i]:offsets[i+1]]
 
 
 class IndexMismatchError(ValueError):
@@ -74,14 +80,16 @@ def write_index(
     folder: Path,
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
+    units: Sequence[np.ndarray],
     tokens: Sequence[list[str]],
     docs: Mapping[str, DocMeta],
     manifest: Mapping[str, Any],
 ) -> None:
     """Write every file of a build folder; manifest.json last, as the mark of completeness."""
-    if not (len(chunks) == vectors.shape[0] == len(tokens)):
+    if not (len(chunks) == vectors.shape[0] == len(tokens) == len(units)):
         raise ValueError(
-            f"{len(chunks)} chunks, {vectors.shape[0]} vectors and {len(tokens)} token lists"
+            f"{len(chunks)} chunks, {vectors.shape[0]} vectors, {len(units)} unit vector sets "
+            f"and {len(tokens)} token lists"
         )
     # Lazy: faiss and bm25s load native code that `policyqa --help` must not pay for.
     import bm25s
@@ -89,11 +97,15 @@ def write_index(
 
     with open(folder / CHUNKS, "w", encoding="utf-8") as handle:
         for row, chunk in enumerate(chunks):
-            handle.write(json.dumps(_chunk_record(row, chunk), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(chunk_record(row, chunk), ensure_ascii=False) + "\n")
     _write_json(folder / DOCS, {path: asdict(meta) for path, meta in sorted(docs.items())})
     dense = faiss.IndexFlatIP(int(vectors.shape[1]))
     dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(dense, str(folder / DENSE))
+    offsets = np.cumsum([0, *(len(u) for u in units)]).astype(np.int64)
+    stacked = np.concatenate([*units, np.zeros((0, vectors.shape[1]))]).astype(np.float16)
+    np.save(folder / UNITS, stacked, allow_pickle=False)
+    np.save(folder / UNIT_OFFSETS, offsets, allow_pickle=False)
     sparse = bm25s.BM25()
     # Token lists, not strings: bm25s's own splitter knows no Chinese.
     sparse.index([list(t) for t in tokens], show_progress=False)
@@ -103,15 +115,6 @@ def write_index(
 
 def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
-def _chunk_record(row: int, chunk: Chunk) -> dict[str, object]:
-    return {
-        "row": row,
-        "chunk_id": chunk.chunk_id,
-        **chunk_fields(chunk),
-        "index_text": chunk.index_text,
-    }
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -142,8 +145,8 @@ def read_chunks(folder: Path) -> list[Chunk]:
         for line_no, line in enumerate(handle, 1):
             try:
                 record = json.loads(line)
-                chunks.append(_chunk_from_record(record))
-            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                chunks.append(chunk_from_record(record))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
                 raise IndexMismatchError(
                     f"{path} line {line_no}: unreadable chunk ({err!r}): {_rebuild(folder)}"
                 ) from err
@@ -152,22 +155,6 @@ def read_chunks(folder: Path) -> list[Chunk]:
                     f"{path} line {line_no}: row {record['row']} out of order: {_rebuild(folder)}"
                 )
     return chunks
-
-
-def _chunk_from_record(record: dict[str, Any]) -> Chunk:
-    section = record["section"]
-    return Chunk(
-        chunk_id=record["chunk_id"],
-        doc=record["doc"],
-        title=record["title"],
-        region=record["region"],
-        section=tuple(section.split(SECTION_SEP)) if section else (),
-        start=int(record["start"]),
-        end=int(record["end"]),
-        text=record["text"],
-        index_text=record["index_text"],
-        page=record.get("page"),
-    )
 
 
 def read_docs(folder: Path) -> dict[str, DocMeta]:
@@ -188,6 +175,13 @@ def read_vectors(folder: Path) -> np.ndarray:
     return dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, dense.d), "f4")
 
 
+def read_unit_vectors(folder: Path) -> list[np.ndarray]:
+    """Each passage's unit vectors (float16 views of one memory-mapped array), in row order."""
+    stacked = np.load(folder / UNITS, mmap_mode="r", allow_pickle=False)
+    offsets = np.load(folder / UNIT_OFFSETS, allow_pickle=False)
+    return [stacked[a:b] for a, b in itertools.pairwise(offsets)]
+
+
 def _rebuild(folder: Path) -> str:
     root = folder.parent.parent if folder.parent.name == "builds" else folder
     return f"`{build_command(root)}`"
@@ -205,6 +199,7 @@ class OpenIndex:
     tokenizer: ChineseTokenizer
     dense: Any  # faiss.IndexFlatIP
     sparse: Any  # bm25s.BM25
+    units: list[np.ndarray]  # per passage: its units' vectors (float16)
 
     @property
     def build_id(self) -> str:
@@ -254,6 +249,52 @@ class OpenIndex:
         return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
 
 
+class ScopedIndex:
+    """An opened index as the retriever's PassageStore: scopes become precomputed row sets."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        """Index the rows of each region and each document once."""
+        self.index = index
+        by_doc: dict[str, list[int]] = {}
+        by_region: dict[str, list[int]] = {}
+        for row, chunk in enumerate(index.chunks):
+            by_doc.setdefault(chunk.doc, []).append(row)
+            by_region.setdefault(chunk.region, []).append(row)
+        self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
+        self._region_rows = {g: np.asarray(r, dtype=np.int64) for g, r in by_region.items()}
+        self._region_of_doc = {c.doc: c.region for c in index.chunks}
+
+    def rows(self, scope: Scope) -> np.ndarray | None:
+        """The rows inside `scope`, sorted; None when the scope excludes nothing."""
+        if not scope.limited:
+            return None
+        if scope.docs:
+            docs = [
+                d for d in scope.docs
+                if not scope.regions or self._region_of_doc.get(d) in scope.regions
+            ]  # fmt: skip
+            parts = [self._doc_rows[d] for d in docs if d in self._doc_rows]
+        else:
+            parts = [self._region_rows[r] for r in scope.regions if r in self._region_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def dense_search(self, vector: np.ndarray, k: int, scope: Scope) -> list[tuple[int, float]]:
+        """(row, similarity) of the k nearest passages within `scope`."""
+        return self.index.dense_search(vector, k, self.rows(scope))
+
+    def term_search(self, terms: Sequence[str], k: int, scope: Scope) -> list[tuple[int, float]]:
+        """(row, BM25 score > 0) of the k best passages within `scope`."""
+        return self.index.sparse_search(list(terms), k, self.rows(scope))
+
+    def passages(self, rows: Sequence[int]) -> list[Chunk]:
+        """The passages at `rows`, in that order."""
+        return [self.index.chunks[row] for row in rows]
+
+    def unit_vectors(self, rows: Sequence[int]) -> list[np.ndarray]:
+        """Each passage's unit vectors (units, dim), in the order of `rows`."""
+        return [np.asarray(self.index.units[row], dtype=np.float32) for row in rows]
+
+
 def open_index(index_dir: Path, model: str | None = None) -> OpenIndex:
     """Open the live build under `index_dir` (or a build folder), checking model and counts."""
     folder = resolve_live(index_dir)
@@ -266,10 +307,17 @@ def open_index(index_dir: Path, model: str | None = None) -> OpenIndex:
         )
     chunks, dense, sparse = _load_checked(index_dir, folder, manifest)
     rebuild = f"`{build_command(index_dir)}`"
+    units = read_unit_vectors(folder)
+    if len(units) != len(chunks):
+        raise IndexMismatchError(
+            f"the index at {folder} has unit vectors for {len(units)} of {len(chunks)} "
+            f"passages: rebuild with {rebuild}"
+        )
     tokenizer = _open_tokenizer(folder, manifest, rebuild)
     encoder = _open_encoder(manifest, dense.d, rebuild)
     logger.info("opened index %s: %d chunks", folder, len(chunks))
-    return OpenIndex(folder, manifest, chunks, read_docs(folder), encoder, tokenizer, dense, sparse)
+    docs = read_docs(folder)
+    return OpenIndex(folder, manifest, chunks, docs, encoder, tokenizer, dense, sparse, units)
 
 
 def verify_index(index_dir: Path) -> dict[str, Any]:
@@ -288,7 +336,7 @@ def _load_checked(
     import bm25s
     import faiss
 
-    for name in (DENSE, BM25_DIR, CHUNKS, DOCS):
+    for name in (DENSE, BM25_DIR, CHUNKS, DOCS, UNITS, UNIT_OFFSETS):
         if not (folder / name).exists():
             raise IndexMismatchError(f"{folder / name} is missing: {_rebuild(folder)}")
     chunks = read_chunks(folder)

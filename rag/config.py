@@ -29,21 +29,47 @@ class ChunkSettings:
 
 
 @dataclass(frozen=True)
+class QuerySettings:
+    """How a question is read: which names scope it, and when it is no question at all."""
+
+    # A title names its document when the question shares a run this long with it (in
+    # characters, after the region's own names) and no other title shares as long a run.
+    title_run_chars: int = 6
+    # A title fragment that this many titles share names none of them (规划纲要 …).
+    title_gram_max_docs: int = 3
+    # Text made mostly of one repeated piece is no question: the share of its character
+    # bigrams that are distinct must reach this (asdfasdf… 0.03, a real question ~0.9).
+    min_distinct_bigrams: float = 0.3
+    repetition_min_chars: int = 40  # shorter text is never judged repetitive
+
+
+@dataclass(frozen=True)
 class RetrievalSettings:
-    """Candidate depth, fusion and scoping of the hybrid retriever."""
+    """Candidate depth and scoping of the hybrid retriever."""
 
     k: int = 10
     mode: str = "hybrid"  # "hybrid", "dense" or "sparse"
     depth: int = 50  # candidates taken from each retriever before fusion
+    scope: bool = True  # limit to the region/document the question names
+    reranker: str = ""  # a CrossEncoder name or path; empty = off
+    rerank_depth: int = 20
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """How the two runs are fused and how much each passage signal adds in the one ranking step.
+
+    A signal adds weight × (the top fused score) × its match (0–1), so weights are shares of
+    the best fused score whatever the fusion's scale.
+    """
+
     fusion: str = "rrf"  # "rrf" or "weighted"
     rrf_k: int = 60
     dense_weight: float = 0.5  # weighted fusion only; BM25 gets 1 - dense_weight
-    scope: bool = True  # limit to the region/document the question names
-    hint_weight: float = 0.1  # time-scope hint boost; 0 = off
-    heading_weight: float = 0.4  # boost for passages whose section headings match; 0 = off
-    sentence_weight: float = 0.05  # boost for a passage's best-matching sentence; 0 = off
-    reranker: str = ""  # a CrossEncoder name or path; empty = off
-    rerank_depth: int = 20
+    heading: float = 0.4  # the passage's section headings hold the question's terms
+    sentence: float = 0.05  # one sentence of the passage holds the question's terms together
+    time_scope: float = 0.1  # the passage speaks of the time the question asks about
+    own_heading_scope: float = 1.5  # a time scope in the passage's own heading, vs a mention
 
 
 @dataclass(frozen=True)
@@ -93,7 +119,9 @@ class Settings:
 
     embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    query: QuerySettings = field(default_factory=QuerySettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    ranking: RankingWeights = field(default_factory=RankingWeights)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     llm: LLMSettings = field(default_factory=LLMSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)

@@ -118,6 +118,70 @@ NOT_IN_PLACE_NAMES = frozenset(
     "的在和与及或为是对把将以从向到于由等了全各本我该此其这那个每省市区县共"
 )
 
+# --- Questions ------------------------------------------------------------------------
+# What kind of answer a question wants, read from its wording. Each cue is a regular
+# expression over the question; the first kind whose cue matches in WANTS_ORDER wins.
+
+# "How much / how many / when": the answer is a figure, a rank or a date.
+NUMBER_CUES = (
+    r"多少|几[个家项名座所条年位张次亿万]?|多大|多高|多长|多快|比例|比重|占比|第几|排名|名次"
+    r"|何时|什么时候|哪一年|哪年|几月|达到多|规模多"
+)
+# "Which ones": a list, even when each item's figure is asked too (哪些 … 各自多少).
+LIST_CUES = r"哪些|哪几|包括|包含|有啥|分别|几大|[一二三四五六七八九十两]+[个大项类条种方面]"
+# "What is the target": targets, not a list of anything.
+TARGET_CUES = r"目标|力争|到20[2-9]\d年|到“?十[一二三四五六七八九]五”?末|打算|计划|预期"
+# Asking for each item's own details (各自/分别).
+PER_ITEM_CUES = r"各自|分别|各[个项]|每[个项]"
+# How many items the question says there are: 四大主导产业, 哪六个, 三项措施.
+COUNT_CUE = r"([两二三四五六七八九十])(?:个|大|项|类|种|条|方面)"
+# A year the question pins: 2019年, 2025年末.
+YEAR_CUE = r"((?:19|20)\d{2})(?=年)"
+
+# Words that shape a question but never appear in the passage that answers it: removed
+# (as substrings, longest first) before the question's key bigrams are taken.
+_FILLER_WORDS_TEXT = (
+    "是多少 多少 是什么 什么 哪些 哪几个 哪几 哪个 怎么样 怎么 如何 有何 有没有 "
+    "是否 能不能 可以 请问 具体 分别 方面 提出 有关 关于 主要 准备 打算 计划 "
+    "要求 的 了 吗 呢 吧 是 有 在 对 和 与 及 或 指 把 让 将 被 给 各自"
+)
+FILLER_WORDS = tuple(_FILLER_WORDS_TEXT.split())
+FILLER_MARKS = "?？!！,，。、:：;；“”\"'‘’《》()（）"
+# The same idea for BM25 terms (after the tokenizer's own stopwords): as search terms they
+# would only reward passages that echo the question's wording.
+_QUESTION_TERMS_TEXT = (
+    "哪几 几个 哪几个 是什么 有 要 提出 指 哪 到 让 末 多 做到 安排 准备 打算 "
+    "分别 期间 时候 怎么样 具体 方面 有何 能 能不能 可以 是否 各自 情况 何时 几 "
+    "一下 呢 啥"
+)
+QUESTION_TERMS = frozenset(_QUESTION_TERMS_TEXT.split())
+# "X是什么 / 有什么 / 指什么" asks for the content of X: answered like a list.
+WHAT_IS_CUES = r"有什么|是什么|指什么"
+# Plan-period mentions that only say which plan: “十四五”规划, 十四五期间, 十四五时期.
+PERIOD_SUFFIX = r"(?:规划|纲要|时期|期间)?"
+# A document number in running text: 新开〔2021〕91号.
+DOC_NUMBER_IN_TEXT = r"[\u4e00-\u9fff]{1,6}[〔\[［(（]\d{4}[〕\]］)）]\d+号"
+# A zone the question leads with (东莞松山湖高新区…), where staff put the place they mean.
+LEADING_ZONE = r"^(?:请问)?(?:在)?([\u4e00-\u9fff]{2,8}?)(高新区|开发区|自贸区|新区)"
+
+# --- Time scopes ----------------------------------------------------------------------
+# A ranking signal: a target question prefers passages that state targets, a review
+# question passages that state results, a 2035 question the long-range vision.
+TARGET, ACHIEVEMENT, LONG_RANGE = "target", "achievement", "long_range"
+QUESTION_TIME_CUES = {
+    LONG_RANGE: r"2035|二〇三五|二0三五|二○三五|远景",
+    ACHIEVEMENT: r"十三五|成效|成就|完成|取得|截至|过去|近五年|已经|累计|20(?:1\d|20)年",
+    TARGET: r"目标|到20[2-3]\d年|十四五|力争|计划|打算|将要|规划|预期|末",
+}
+PASSAGE_TIME_CUES = {
+    LONG_RANGE: r"2035|二〇三五|二0三五|二○三五|远景",
+    ACHIEVEMENT: r"十三五|成效|成就|发展基础|现实基础|累计|完成|实现了|达到了|同比增长",
+    TARGET: r"力争|到20[2-3]\d年|目标|十四五末|“十四五”末|达到|预期",
+}
+
+# --- Not a question -------------------------------------------------------------------
+MARKUP = r"<[^<>]{0,400}>|&[a-z]{2,8};|&#\d{1,6};"
+
 # --- What the product says ------------------------------------------------------------
 
 NOT_FOUND = "未在已收录的文件中找到相关内容。"

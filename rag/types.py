@@ -53,6 +53,36 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One table cell: its text and where it sits in the source (-1, -1 for a missing cell)."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a table: its cells aligned with the table's columns, and its group label."""
+
+    start: int  # source span of the row's cells
+    end: int
+    cells: tuple[Cell, ...]
+    group: str = ""  # a category label the row sits under (经济活力指标(3项)), or ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a document (or the rows of it one passage holds), with its column names."""
+
+    start: int
+    end: int
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A retrievable passage: `text == source.text[start:end]` always holds."""
 
@@ -68,6 +98,7 @@ class Chunk:
     # (flattened tables rebuilt into rows). Never shown as a quotation.
     index_text: str
     page: int | None = None
+    table: Table | None = None  # the table rows the passage holds, cell by cell
 
     @property
     def section_path(self) -> str:

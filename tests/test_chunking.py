@@ -89,7 +89,7 @@ def test_flattened_indicator_table_becomes_readable_rows(corpus_chunks) -> None:
     table = [c for c in chunks if "一般公共预算收入 | 亿元 | 2016年完成值 4.06" in c.index_text]
     assert len(table) == 1
     chunk = table[0]
-    assert "列：类别 | 序号 | 指标 | 单位 | 2016年完成值" in chunk.index_text
+    assert "列：序号 | 指标 | 单位 | 2016年完成值" in chunk.index_text
     assert "指标属性 预期性" in chunk.index_text
     assert doc.text[chunk.start : chunk.end] == chunk.text
     # every row group repeats the header

@@ -14,7 +14,7 @@ import pytest
 from index.config import load_settings
 from index.service import QAService
 from index.store import open_index
-from rag.answering.retrieve import MAX_QUESTION_CHARS
+from rag.answering.query import MAX_QUESTION_CHARS
 from tests.small_corpus import DOCS, build_small_index
 from ui.cli import main
 

@@ -60,7 +60,7 @@ def test_file_then_environment_then_command_line(
     config = _write(
         tmp_path / "qa.toml",
         '[embedding]\nmodel = "file-model"\nbatch_size = 4\n'
-        '[retrieval]\nk = 7\ndense_weight = 1\n[llm]\nmodel = "file-llm"\nbase_url = "http://f"\n',
+        '[retrieval]\nk = 7\n[ranking]\ndense_weight = 1\n[llm]\nmodel = "file-llm"\nbase_url = "http://f"\n',
     )
     monkeypatch.setenv("POLICYQA_LLM_MODEL", "env-llm")
     monkeypatch.setenv("OPENAI_API_KEY", "openai-key")
@@ -68,8 +68,8 @@ def test_file_then_environment_then_command_line(
     assert settings.embedding.model == "cli-model"
     assert settings.embedding.batch_size == 4
     assert settings.retrieval.k == 7
-    assert settings.retrieval.dense_weight == 1.0
-    assert isinstance(settings.retrieval.dense_weight, float)
+    assert settings.ranking.dense_weight == 1.0
+    assert isinstance(settings.ranking.dense_weight, float)
     assert (settings.llm.base_url, settings.llm.model) == ("http://f", "env-llm")
     assert settings.llm.api_key == "openai-key"
     monkeypatch.setenv("POLICYQA_LLM_API_KEY", "own-key")

@@ -311,14 +311,18 @@ def test_client_rejects_bad_settings() -> None:
         ChatClient("http://localhost:8000/v1", "")
 
 
-def test_highlight_is_the_clause_the_sentence_quotes_as_in_extractive_answers(
+def test_highlight_is_the_sentence_quoted_cut_as_in_extractive_answers(
     llm: LLMServer,
 ) -> None:
-    text = "完善产业链条，壮大主导产业集群；力争培育燃料电池电堆企业1-2家。"
+    # Sentences end at 。, never at ； (a clause cut there is not quotable on its own).
+    text = "推进园区建设。完善产业链条，壮大主导产业集群；力争培育燃料电池电堆企业1-2家。"
     chunk = Chunk("c9", "001.txt", "规划", "新乡高新区", (), 500, 500 + len(text), text, text)
     hit = Hit(chunk=chunk, score=1.0, rank=1)
     llm.behaviour.reply = "新乡高新区力争培育燃料电池电堆企业1-2家[1]。"
     *_, final = answer_with_llm(QUESTION, [hit], _client(llm), FALLBACK, DOCS)
     assert final.mode == "llm"
     ((start, end),) = final.citations[0].spans
-    assert text[start - 500 : end - 500] == "力争培育燃料电池电堆企业1-2家。"
+    assert (
+        text[start - 500 : end - 500]
+        == "完善产业链条，壮大主导产业集群；力争培育燃料电池电堆企业1-2家。"
+    )

@@ -10,7 +10,7 @@ import pytest
 
 from index.service import QAService
 from index.store import open_index
-from rag.answering.retrieve import MAX_QUESTION_CHARS, QuestionError
+from rag.answering.query import MAX_QUESTION_CHARS, QuestionError
 from tests.small_corpus import build_small_index
 
 
@@ -22,7 +22,7 @@ def service(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Q
 
 def test_a_named_region_limits_every_hit_to_it(service: QAService) -> None:
     result = service.retrieve("襄阳高新区的氢能产业有什么规划")
-    assert result.scope.regions == ("襄阳高新区",)
+    assert result.query.scope.regions == ("襄阳高新区",)
     assert result.hits and {h.chunk.region for h in result.hits} == {"襄阳高新区"}
     result = service.retrieve("新乡高新区的氢能目标是什么")
     assert {h.chunk.region for h in result.hits} == {"新乡高新区"}
@@ -31,7 +31,7 @@ def test_a_named_region_limits_every_hit_to_it(service: QAService) -> None:
 
 def test_an_unscoped_question_says_when_regions_mix(service: QAService) -> None:
     result = service.retrieve("氢能产业有什么规划")
-    assert not result.scope.regions
+    assert not result.query.scope.regions
     assert result.mixed_regions
     assert set(result.regions) == {"新乡高新区", "襄阳高新区"}
 

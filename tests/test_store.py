@@ -21,6 +21,8 @@ from index.store import (
     read_manifest,
     write_index,
 )
+from index.unit_vectors import encode_with_units
+from rag.answering.units import unit_spans
 from rag.config import EmbeddingSettings
 from rag.tokenize import user_words_from_chunks
 from rag.types import Chunk, DocMeta
@@ -78,9 +80,11 @@ def write_test_index(root: Path, encoder: Encoder, chunks: list[Chunk]) -> Path:
         "tokenizer": tokenizer.settings(),
         "counts": {"documents": len(DOCS), "sections": 4, "chunks": len(chunks)},
     }
-    vectors = encoder.encode_passages([c.index_text for c in chunks])
+    vectors, units = encode_with_units(
+        encoder, [c.index_text for c in chunks], [unit_spans(c) for c in chunks]
+    )
     tokens = [tokenizer.tokens(c.index_text) for c in chunks]
-    write_index(tmp, chunks, vectors, tokens, DOCS, manifest)
+    write_index(tmp, chunks, vectors, units, tokens, DOCS, manifest)
     return publish_build(root, tmp, build_id)
 
 

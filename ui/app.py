@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rag.answering.retrieve import MAX_QUESTION_CHARS
+from rag.answering.query import MAX_QUESTION_CHARS
 from rag.config import ServeSettings
 from ui.handlers import ANY_DOC, ANY_REGION, ChatHandlers, Message, Turn
 from ui.page import COPY_JS, I18N, PAGE_CSS, PAGE_JS

@@ -59,14 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def error_codes() -> dict[type[Exception], int]:
     """Bad questions and batch lines are bad input (exit 2)."""
-    from rag.answering.retrieve import QuestionError
+    from rag.answering.query import QuestionError
 
     return {QuestionError: 2, BatchInputError: 2}
 
 
 def run(args: argparse.Namespace) -> int:
     """Check every argument, then load the index and answer the question or the batch."""
-    from rag.answering.retrieve import validate_question
+    from rag.answering.query import validate_question
 
     if (args.question is None) == (args.jsonl is None):
         raise UsageError("give a question or --jsonl FILE (not both); see `policyqa ask --help`")
@@ -107,7 +107,7 @@ def _batch(
     service: QAService, stream: BinaryIO, source: str, region: str | None, doc: str | None
 ) -> int:
     """Answer each line in order; a line that fails is written as {"id", "error"} in its place."""
-    from rag.answering.retrieve import QuestionError
+    from rag.answering.query import QuestionError
     from rag.serialize import answer_record
     from ui.jsonl import read_batch
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rag.answering.retrieve import MAX_QUESTION_CHARS, QuestionError
+from rag.answering.query import MAX_QUESTION_CHARS, QuestionError
 from rag.config import ServeSettings
 from rag.types import Answer, Chunk, DocMeta
 from ui.feedback import FeedbackLog, feedback_record

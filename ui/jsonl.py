@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from rag.answering.retrieve import QuestionError, validate_question
+from rag.answering.query import QuestionError, validate_question
 
 
 @dataclass(frozen=True)

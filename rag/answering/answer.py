@@ -6,17 +6,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.answering.abstain import NOT_FOUND, evidence_strength
-from rag.answering.question import (
-    FACT,
-    LIST,
-    TARGET,
-    UNIFORM,
-    QuestionProfile,
-    TermWeights,
-    overlap,
-)
+from rag.answering.abstain import evidence_strength
+from rag.answering.query import LIST, NUMBER, TARGET, Query
 from rag.config import AnswerSettings
+from rag.lexicon import NOT_FOUND
 from rag.sentences import sentence_spans
 from rag.types import Answer, Chunk, Citation, DocMeta, Hit
 
@@ -48,83 +41,79 @@ class Candidate:
     score: float
 
 
-def score_sentences(
-    prof: QuestionProfile, hits: Sequence[Hit], weights: TermWeights = UNIFORM
-) -> list[Candidate]:
+def score_sentences(query: Query, hits: Sequence[Hit]) -> list[Candidate]:
     """Every sentence of the given passages with its relevance to the question."""
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
         chunk = hit.chunk
-        context = overlap(prof.grams, " ".join(chunk.section).lower(), weights)
+        context = query.share(" ".join(chunk.section))
         for pos, (start, end) in enumerate(sentence_spans(chunk.text, chunk.start)):
             text = chunk.text[start - chunk.start : end - chunk.start]
-            score = overlap(prof.grams, text.lower(), weights) + _SECTION * context
+            score = query.share(text) + _SECTION * context
             score += _RANK / (i + 1)
-            score += _cue_bonus(prof, text)
+            score += _cue_bonus(query, text)
             out.append(Candidate(i, pos, start, end, text, score))
     return out
 
 
-def _cue_bonus(prof: QuestionProfile, text: str) -> float:
+def _cue_bonus(query: Query, text: str) -> float:
     bonus = 0.0
-    if prof.wants_number and _HAS_NUMBER.search(text):
+    if query.asks_figure and _HAS_NUMBER.search(text):
         bonus += 0.2
-    if prof.kind == TARGET and _TARGET_CUE.search(text):
+    if query.wants == TARGET and _TARGET_CUE.search(text):
         # A target states a figure to reach; 建成/培育 alone may only describe a project.
         bonus += 0.25 if _HAS_NUMBER.search(text) else 0.1
-    if prof.kind == LIST and _LIST_CUE.search(text):
+    if query.wants == LIST and _LIST_CUE.search(text):
         bonus += 0.1
-    if any(year in text for year in prof.years):
+    if any(year in text for year in query.years):
         bonus += 0.1
-    if prof.count > 1 and _enumeration_length(text) >= prof.count:
+    if query.count > 1 and _enumeration_length(text) >= query.count:
         bonus += 0.2  # an enumeration as long as the one the question asks for
     return bonus
 
 
 def select(
-    prof: QuestionProfile,
+    query: Query,
     candidates: list[Candidate],
     hits: Sequence[Hit],
     settings: AnswerSettings,
-    weights: TermWeights = UNIFORM,
 ) -> list[Candidate]:
     """The best sentence, then what completes it: the items of a list, the rest of a measure."""
     if not candidates:
         return []
     best = max(candidates, key=lambda c: c.score)
-    if prof.kind == FACT:
+    if query.wants == NUMBER:
         return _fact(best, candidates)
     by_passage: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_passage.setdefault(c.hit_index, []).append(c)
-    items = _list_items(prof, best, by_passage, hits, weights) if prof.kind == LIST else []
-    context = _rest_of_passage(prof, best, by_passage[best.hit_index], hits, weights)
+    items = _list_items(query, best, by_passage, hits) if query.wants == LIST else []
+    context = _rest_of_passage(query, best, by_passage[best.hit_index], hits)
     strong = [
         c
         for c in sorted(candidates, key=lambda c: -c.score)
         if c.score >= (0.6 if c.hit_index == best.hit_index else 0.85) * best.score
     ]
-    chosen = _with_strong(prof, best, [best, *items, *context], strong, hits)
+    chosen = _with_strong(query, best, [best, *items, *context], strong, hits)
     return _unique(hits, chosen)[: settings.max_sentences]
 
 
 def _rest_of_passage(
-    prof: QuestionProfile,
+    query: Query,
     best: Candidate,
     passage: Sequence[Candidate],
     hits: Sequence[Hit],
-    weights: TermWeights,
 ) -> list[Candidate]:
     """A measure or a list goes on after its best sentence; a section whose own heading
     names what is asked answers it as a whole."""
     section = hits[best.hit_index].chunk.section
-    named = overlap(prof.grams, section[-1].lower(), weights) if section else 0.0
+    named = query.share(section[-1]) if section else 0.0
     whole = named >= _HEADING_NAMES
     return [c for c in passage if whole or c.position > best.position]
 
 
 def _with_strong(
-    prof: QuestionProfile,
+    query: Query,
     best: Candidate,
     chosen: list[Candidate],
     strong: Sequence[Candidate],
@@ -134,7 +123,7 @@ def _with_strong(
     answer a part of the question the chosen sentences leave open, not mere repeats."""
 
     def matched(c: Candidate) -> set[str]:
-        return {g for g in prof.grams if g in c.text.lower()}
+        return {g for g in query.grams if g in c.text.lower()}
 
     home = hits[best.hit_index].chunk
     covered = set().union(*(matched(c) for c in chosen))
@@ -164,11 +153,10 @@ def _fact(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _list_items(
-    prof: QuestionProfile,
+    query: Query,
     best: Candidate,
     by_passage: Mapping[int, list[Candidate]],
     hits: Sequence[Hit],
-    weights: TermWeights,
 ) -> list[Candidate]:
     """The items a list question asks for.
 
@@ -186,8 +174,8 @@ def _list_items(
         and _ITEM_START.match(hits[i].chunk.section[-1])
     ]
     parent = " ".join(hits[related[0]].chunk.section[:-1]).lower() if related else ""
-    enumerated = _enumeration_length(best.text) >= 3 and not prof.per_item
-    if overlap(prof.grams, parent, weights) < _PARENT_MATCH or enumerated:
+    enumerated = _enumeration_length(best.text) >= 3 and not query.per_item
+    if query.share(parent) < _PARENT_MATCH or enumerated:
         # Only the items of a list the question names, not any neighbouring list; and
         # none when the best sentence enumerates the answer, unless each item's own
         # details are asked for (各自/分别).
@@ -211,23 +199,21 @@ def _same_section(a: Chunk, b: Chunk) -> bool:
 
 
 def compose_extractive(
-    question: str,
+    query: Query,
     hits: Sequence[Hit],
-    prof: QuestionProfile,
     settings: AnswerSettings,
-    weights: TermWeights = UNIFORM,
     docs: Mapping[str, DocMeta] | None = None,
 ) -> Answer:
     """Cite verbatim sentences, grouped by document; abstain when the evidence is weak."""
     passages = list(hits[: settings.passages])
-    candidates = score_sentences(prof, passages, weights)
-    chosen = select(prof, candidates, passages, settings, weights)
-    support = evidence_strength(prof, [c.text for c in chosen], weights)
-    threshold = settings.abstain_below_number if prof.wants_number else settings.abstain_below
+    candidates = score_sentences(query, passages)
+    chosen = select(query, candidates, passages, settings)
+    support = evidence_strength(query, [c.text for c in chosen])
+    threshold = settings.abstain_below_number if query.asks_figure else settings.abstain_below
     if not chosen or support < threshold:
-        return Answer(question, NOT_FOUND, (), True, "extractive", (), tuple(hits), support)
+        return Answer(query.text, NOT_FOUND, (), True, "extractive", (), tuple(hits), support)
     citations, text = _cite(passages, chosen, docs or {})
-    return Answer(question, text, citations, False, "extractive", (), tuple(hits), support)
+    return Answer(query.text, text, citations, False, "extractive", (), tuple(hits), support)
 
 
 def _cite(

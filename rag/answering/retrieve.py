@@ -1,199 +1,147 @@
-"""Hybrid retrieval: dense ∥ BM25 within the question's scope, fused, hinted, reranked."""
+"""Hybrid retrieval: dense ∥ BM25 within the query's scope, fused, ranked once, optionally reranked.
+
+The retriever knows nothing of FAISS, bm25s, Milvus or files: it is composed from a
+`PassageStore` (any backend that can search within a scope and fetch passages by row) and
+a query encoder.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from rag.answering.fusion import fuse
-from rag.answering.hints import hint_boost, passage_scopes, question_scopes
-from rag.answering.question import UNIFORM, TermWeights, overlap, profile, search_terms
-from rag.answering.scope import Scope, detect_scope, scope_phrases
-from rag.config import RetrievalSettings
-from rag.sentences import sentence_spans
-from rag.types import Chunk, DocMeta, Hit
+from rag.answering.query import Query
+from rag.answering.ranking import PassageView, passage_view, rank
+from rag.answering.scope import Scope
+from rag.config import RankingWeights, RetrievalSettings
+from rag.types import Chunk, Hit
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
+MODES = ("hybrid", "dense", "sparse")
+VIEW_CACHE = 20_000  # passages whose ranking view is kept between questions
 
-Searcher = Callable[..., list[tuple[int, float]]]  # (query, k, rows) -> [(row, score)]
 Reranker = Callable[[str, Sequence[str]], Sequence[float]]
 
 
-class QuestionError(ValueError):
-    """A question that cannot be searched (empty, or too long)."""
+class PassageStore(Protocol):
+    """What retrieval needs from an index, whatever holds it."""
+
+    def dense_search(self, vector: np.ndarray, k: int, scope: Scope) -> list[tuple[int, float]]:
+        """(row, similarity) of the k passages nearest to `vector` within `scope`."""
+        ...
+
+    def term_search(self, terms: Sequence[str], k: int, scope: Scope) -> list[tuple[int, float]]:
+        """(row, BM25 score > 0) of the k best passages for `terms` within `scope`."""
+        ...
+
+    def passages(self, rows: Sequence[int]) -> list[Chunk]:
+        """The passages at `rows`, in that order."""
+        ...
+
+    def unit_vectors(self, rows: Sequence[int]) -> list[np.ndarray]:
+        """Each passage's unit vectors (rag.answering.units order), in the order of `rows`."""
+        ...
 
 
 @dataclass(frozen=True)
 class RetrievalResult:
-    """Ranked hits for a question and the scope they were searched in."""
+    """Ranked hits for a query, and the regions they come from."""
 
-    question: str
+    query: Query
     hits: tuple[Hit, ...]
-    scope: Scope
     regions: tuple[str, ...]  # regions of the hits, in rank order of first appearance
-    scope_names: tuple[str, ...] = ()  # how the question names its scope (rag.answering.scope)
 
     @property
     def mixed_regions(self) -> bool:
-        """True when an unscoped question drew passages from several regions."""
-        return not self.scope.regions and len(self.regions) > 1
-
-
-def validate_question(question: str) -> str:
-    """The question stripped, or QuestionError saying what is wrong with it."""
-    stripped = question.strip()
-    if not stripped:
-        raise QuestionError("question is empty: type a question about the documents")
-    if len(stripped) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"question is {len(stripped)} characters long; shorten it to at most "
-            f"{MAX_QUESTION_CHARS}"
-        )
-    return stripped
+        """True when a question naming no region drew passages from several regions."""
+        return not self.query.scope.regions and len(self.regions) > 1
 
 
 class HybridRetriever:
-    """Composed from injected searchers so it knows nothing of FAISS, bm25s or files."""
+    """Dense ∥ BM25 over a PassageStore, fused, then ranked in one step."""
 
     def __init__(
         self,
-        chunks: Sequence[Chunk],
-        docs: Mapping[str, DocMeta],
+        store: PassageStore,
         encode_query: Callable[[str], np.ndarray],
-        dense_search: Searcher,
-        sparse_search: Searcher,
-        tokenize: Callable[[str], list[str]],
         settings: RetrievalSettings,
+        weights: RankingWeights,
         rerank: Reranker | None = None,
-        weights: TermWeights = UNIFORM,
     ) -> None:
-        self.chunks = chunks
-        self.docs = docs
+        if settings.mode not in MODES:
+            raise ValueError(f"retrieval.mode: unknown mode {settings.mode!r}; use {MODES}")
+        self.store = store
         self.encode_query = encode_query
-        self.dense_search = dense_search
-        self.sparse_search = sparse_search
-        self.tokenize = tokenize
         self.settings = settings
-        self.rerank = rerank
         self.weights = weights
-        self._passage_scopes = [passage_scopes(c) for c in chunks]
-        self._headings = [" ".join(c.section[-2:]).lower() for c in chunks]
-        self._sentences = [[c.text[a:b].lower() for a, b in sentence_spans(c.text)] for c in chunks]
+        self.rerank = rerank
+        self._views: OrderedDict[int, PassageView] = OrderedDict()
 
     def search(
-        self, question: str, k: int | None = None, region: str | None = None, doc: str | None = None
+        self, query: Query, k: int | None = None, scope: Scope | None = None
     ) -> RetrievalResult:
-        """Top-k passages for the question, limited to the region/document it names."""
-        question = validate_question(question)
+        """Top-k passages for the query within its scope (or within `scope` instead)."""
         k = k or self.settings.k
-        # Explicit filters always apply; the question's own names only when scoping is on.
-        scoped = self.settings.scope or region or doc
-        scope = detect_scope(question, self.docs, region, doc) if scoped else Scope()
-        rows = self._rows_in(scope)
-        if rows is not None and rows.size == 0:
-            return RetrievalResult(question, (), scope, ())
-        names = tuple(scope_phrases(question, scope, self.docs))
-        dense, sparse = self._runs(question, rows, names)
-        s = self.settings
-        depth = max(s.depth, k)
-        fused = fuse(
-            s.fusion, [dense, sparse], [s.dense_weight, 1 - s.dense_weight], s.rrf_k, depth
-        )
-        grams = profile(question, names).grams
-        fused = self._apply_sentence_focus(grams, fused)
-        fused = self._apply_hints(question, fused)
-        fused = self._apply_headings(grams, fused)
+        dense, sparse = self._runs(query, query.scope if scope is None else scope)
+        w = self.weights
+        runs, shares = [dense, sparse], [w.dense_weight, 1 - w.dense_weight]
+        fused = fuse(w.fusion, runs, shares, w.rrf_k, max(self.settings.depth, k))
+        rows = [row for row, _ in fused]
+        chunks = dict(zip(rows, self.store.passages(rows), strict=True))
+        ranked = rank(query, fused, self._views_of(chunks), w)
         if self.rerank is not None:
-            fused = self._reranked(question, fused)
-        dense_rank = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
-        sparse_rank = {row: i for i, (row, _) in enumerate(sparse, start=1)}
+            ranked = self._reranked(query, ranked, chunks)
+        dense_at = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
+        sparse_at = {row: i for i, (row, _) in enumerate(sparse, start=1)}
         hits = tuple(
             Hit(
-                self.chunks[row],
+                chunks[row],
                 float(score),
-                rank,
-                dense_rank.get(row, (None, None))[0],
-                sparse_rank.get(row),
-                dense_rank.get(row, (None, None))[1],
+                position,
+                dense_at.get(row, (None, None))[0],
+                sparse_at.get(row),
+                dense_at.get(row, (None, None))[1],
             )
-            for rank, (row, score) in enumerate(fused[:k], start=1)
+            for position, (row, score) in enumerate(ranked[:k], start=1)
         )
         regions = tuple(dict.fromkeys(h.chunk.region for h in hits))
-        return RetrievalResult(question, hits, scope, regions, names)
-
-    def _rows_in(self, scope: Scope) -> np.ndarray | None:
-        if not scope.regions and not scope.docs:
-            return None
-        allowed = [i for i, c in enumerate(self.chunks) if scope.allows(c.doc, c.region)]
-        return np.asarray(allowed, dtype=np.int64)
+        return RetrievalResult(query, hits, regions)
 
     def _runs(
-        self, question: str, rows: np.ndarray | None, names: Sequence[str]
+        self, query: Query, scope: Scope
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         mode, depth = self.settings.mode, self.settings.depth
         dense: list[tuple[int, float]] = []
         sparse: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            dense = self.dense_search(self.encode_query(question), depth, rows)
-        if mode in ("hybrid", "sparse"):
-            terms = search_terms(self.tokenize(question), names)
-            sparse = self.sparse_search(terms, depth, rows)
-        if mode not in ("hybrid", "dense", "sparse"):
-            raise ValueError(f"retrieval.mode: unknown mode {mode!r}; use hybrid, dense or sparse")
+            dense = self.store.dense_search(self.encode_query(query.text), depth, scope)
+        if mode in ("hybrid", "sparse") and query.search_terms:
+            sparse = self.store.term_search(query.search_terms, depth, scope)
         return dense, sparse
 
-    def _apply_hints(
-        self, question: str, fused: list[tuple[int, float]]
+    def _views_of(self, chunks: dict[int, Chunk]) -> dict[int, PassageView]:
+        views = {}
+        for row, chunk in chunks.items():
+            view = self._views.get(row)
+            if view is None:
+                view = self._views[row] = passage_view(chunk)
+                if len(self._views) > VIEW_CACHE:
+                    self._views.popitem(last=False)
+            views[row] = view
+        return views
+
+    def _reranked(
+        self, query: Query, ranked: list[tuple[int, float]], chunks: dict[int, Chunk]
     ) -> list[tuple[int, float]]:
-        weight = self.settings.hint_weight
-        wanted = question_scopes(question)
-        if not weight or not wanted:
-            return fused
-        boosted = [
-            (row, score * hint_boost(wanted, self._passage_scopes[row], weight))
-            for row, score in fused
-        ]
-        return sorted(boosted, key=lambda item: (-item[1], item[0]))
-
-    def _apply_headings(
-        self, grams: Set[str], fused: list[tuple[int, float]]
-    ) -> list[tuple[int, float]]:
-        """Raise passages whose section headings say what the question asks (a title field)."""
-        match = {row: overlap(grams, self._headings[row], self.weights) for row, _ in fused}
-        return _boosted(fused, match, self.settings.heading_weight)
-
-    def _apply_sentence_focus(
-        self, grams: Set[str], fused: list[tuple[int, float]]
-    ) -> list[tuple[int, float]]:
-        """Raise passages with one sentence that holds the question's terms together.
-
-        BM25 and the dense vector score a passage as a whole, so terms scattered over a
-        long passage count as much as terms in the one sentence that answers.
-        """
-        match = {
-            row: max((overlap(grams, s, self.weights) for s in self._sentences[row]), default=0.0)
-            for row, _ in fused
-        }
-        return _boosted(fused, match, self.settings.sentence_weight)
-
-    def _reranked(self, question: str, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        head = fused[: self.settings.rerank_depth]
-        scores = self.rerank(question, [self.chunks[row].index_text for row, _ in head])
-        reranked = sorted(zip((r for r, _ in head), scores, strict=True), key=lambda x: -x[1])
-        return [(row, float(score)) for row, score in reranked] + fused[len(head) :]
-
-
-def _boosted(
-    fused: list[tuple[int, float]], match: Mapping[int, float], weight: float
-) -> list[tuple[int, float]]:
-    """Add `weight` × the top fused score × each row's match (0–1), and re-sort."""
-    if not weight or not fused:
-        return fused
-    top = max(score for _, score in fused)
-    boosted = [(row, score + weight * top * match[row]) for row, score in fused]
-    return sorted(boosted, key=lambda item: (-item[1], item[0]))
+        assert self.rerank is not None
+        head = ranked[: self.settings.rerank_depth]
+        scores = self.rerank(query.text, [chunks[row].index_text for row, _ in head])
+        reordered = sorted(zip((r for r, _ in head), scores, strict=True), key=lambda x: -x[1])
+        return [(row, float(score)) for row, score in reordered] + ranked[len(head) :]

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Sequence
 from rag.config import ChunkSettings
 from rag.reading.clean import boilerplate_spans
 from rag.reading.sections import build_sections, find_headings
-from rag.reading.tables import Table, TableRow, find_tables, table_header_text
-from rag.types import SECTION_SEP, Chunk, SourceDoc
+from rag.reading.tables import find_tables, row_text, table_header_text
+from rag.types import SECTION_SEP, Chunk, SourceDoc, Table, TableRow
 
-CHUNKER_VERSION = "sections-1"
+CHUNKER_VERSION = "sections-2"
 PREAMBLE = "前言"
 # Paragraphs, lines, then sentence ends, then clause marks; both full-width and
 # ASCII forms, since converted pages often carry ASCII punctuation.
@@ -34,8 +34,8 @@ def chunk_document(doc: SourceDoc, settings: ChunkSettings) -> list[Chunk]:
     chunks: list[Chunk] = []
     for start, end, path in _regions(doc.text, sections):
         for piece_start, piece_end in _subtract(start, end, skip):
-            for s, e, body in _split_region(doc.text, piece_start, piece_end, settings):
-                chunks.append(_make_chunk(doc, path, s, e, body, settings.headers))
+            for s, e, body, table in _split_region(doc.text, piece_start, piece_end, settings):
+                chunks.append(_make_chunk(doc, path, s, e, body, settings.headers, table))
     return chunks
 
 
@@ -90,16 +90,21 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _split_region(
-    text: str, start: int, end: int, settings: ChunkSettings
-) -> Iterator[tuple[int, int, str]]:
-    """Passages of text[start:end] as (start, end, readable body); tables become rows."""
+Piece = tuple[int, int, str, Table | None]  # start, end, readable body, table rows held
+
+
+def _split_region(text: str, start: int, end: int, settings: ChunkSettings) -> Iterator[Piece]:
+    """Passages of text[start:end] as (start, end, readable body, table); tables become rows."""
     pos = start
     for table in find_tables(text, start, end):
-        yield from _split_prose(text, pos, table.start, settings)
+        if table.start < pos:
+            continue  # a table found inside another one's span
+        for s, e, body in _split_prose(text, pos, table.start, settings):
+            yield s, e, body, None
         yield from _split_table(table, settings)
         pos = table.end
-    yield from _split_prose(text, pos, end, settings)
+    for s, e, body in _split_prose(text, pos, end, settings):
+        yield s, e, body, None
 
 
 def _split_prose(
@@ -134,20 +139,23 @@ def _recursive_split(text: str, settings: ChunkSettings) -> list[tuple[int, str]
     return [(d.metadata["start_index"], d.page_content) for d in splitter.create_documents([text])]
 
 
-def _split_table(table: Table, settings: ChunkSettings) -> Iterator[tuple[int, int, str]]:
+def _split_table(table: Table, settings: ChunkSettings) -> Iterator[Piece]:
     """Row groups that each repeat the table's title and header."""
     header = table_header_text(table)
     groups: list[list[TableRow]] = [[]]
     size = len(header)
     for row in table.rows:
-        if groups[-1] and size + len(row.text) > settings.max_chars:
+        line = row_text(table, row)
+        if groups[-1] and size + len(line) > settings.max_chars:
             groups.append([])
             size = len(header)
         groups[-1].append(row)
-        size += len(row.text) + 1
+        size += len(line) + 1
     for i, group in enumerate(groups):
         first = table.start if i == 0 else group[0].start  # the first group keeps the title
-        yield first, group[-1].end, "\n".join([header, *(r.text for r in group)])
+        held = Table(first, group[-1].end, table.title, table.columns, tuple(group))
+        lines = [header, *(row_text(table, r) for r in group)]
+        yield first, group[-1].end, "\n".join(lines), held
 
 
 def context_header(title: str, region: str, section: Sequence[str]) -> str:
@@ -157,7 +165,13 @@ def context_header(title: str, region: str, section: Sequence[str]) -> str:
 
 
 def _make_chunk(
-    doc: SourceDoc, path: tuple[str, ...], start: int, end: int, body: str, headers: bool
+    doc: SourceDoc,
+    path: tuple[str, ...],
+    start: int,
+    end: int,
+    body: str,
+    headers: bool,
+    table: Table | None = None,
 ) -> Chunk:
     text = doc.text[start:end]
     digest = hashlib.sha256(f"{doc.path}\0{start}\0{end}\0{text}".encode()).hexdigest()[:16]
@@ -173,4 +187,5 @@ def _make_chunk(
         text=text,
         index_text=f"{header}\n{body}" if header else body,
         page=doc.page_at(start),
+        table=table,
     )
