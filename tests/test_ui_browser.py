@@ -303,13 +303,15 @@ def test_markup_in_a_bubble_is_copied_as_it_reads(page: Any) -> None:
 
 
 def test_a_new_answer_is_shown_from_its_start(browser: Any, server: dict[str, Any]) -> None:
-    # Narrow: each answer is taller than the chat, as long answers are on any screen.
-    context = browser.new_context(viewport={"width": 360, "height": 1000})
+    context = browser.new_context(viewport={"width": 480, "height": 1000})
     try:
         tab = context.new_page()
         tab.set_default_timeout(WAIT_MS)
         tab.goto(server["url"])
         tab.wait_for_selector("#pq-question textarea")
+        # Large type: each answer is taller than the chat, as long answers are on any
+        # screen, with or without a CJK font installed.
+        tab.add_style_tag(content="#pq-chat .message-row * { font-size: 40px !important; }")
         for _ in range(3):
             _ask(tab, SAMPLE_QUESTION)
         tab.wait_for_timeout(500)  # gradio would scroll to the end 300 ms after an update

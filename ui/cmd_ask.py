@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from dataclasses import replace
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give a question or --jsonl FILE (not both); see `policyqa ask --help`")
     if args.question is not None:
         validate_question(check_text(args.question, "the question"))
-    batch = _open_batch(args.jsonl) if args.jsonl is not None else None
+    if args.jsonl not in (None, "-"):
+        check_readable_file(Path(args.jsonl), "--jsonl file")
     region, doc = IndexCatalog.read(args.index).resolve_scope(args.region, args.doc)
 
     from index.config import load_settings
@@ -80,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {"retrieval.k": args.k} if args.k else {}
     service = QAService.open(args.index, load_settings(args.config, overrides))
-    if batch is not None:
-        with batch:
+    if args.jsonl is not None:
+        with _open_batch(args.jsonl) as batch:
             return _batch(service, batch, args.jsonl, region, doc)
     answer = service.ask(args.question, region=region, doc=doc)
     if args.json:
@@ -93,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_batch(source: str) -> BinaryIO:
+def _open_batch(source: str) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The batch as bytes: stdin stays open (it is not ours to close), a file is closed."""
     if source == "-":
-        return sys.stdin.buffer
-    path = check_readable_file(Path(source), "--jsonl file")
+        return contextlib.nullcontext(sys.stdin.buffer)
     try:
-        return path.open("rb")  # closed by run's `with`
+        return Path(source).open("rb")
     except OSError as err:
         raise UsageError(f"{source}: cannot read the batch file ({err.strerror})") from None
 
