@@ -1,4 +1,4 @@
-"""PNG charts of an evaluation: hit@k curves per configuration, per-type bars (ASCII labels)."""
+"""PNG charts of an evaluation: hit@k curves, per-type and per-tag bars (ASCII labels)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from eval.aggregate import REPORTED_TAGS, set_order
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -14,28 +16,51 @@ logger = logging.getLogger(__name__)
 
 HIT_CURVE_PNG = "hit_at_k.png"
 BY_TYPE_PNG = "by_type.png"
+BY_TAG_PNG = "by_tag.png"
+
+Summaries = Mapping[str, Mapping[str, Mapping[str, object]]]  # config -> set -> summary
 
 
-def write_charts(
-    out_dir: Path, summaries: Mapping[str, Mapping[str, object]], primary: str
-) -> list[Path]:
-    """Write the hit@k curves of every configuration and the per-type bars of `primary`."""
-    curves = {name: _floats(_get(s, "overall", "hit_curve")) for name, s in summaries.items()}
-    by_type = _get(summaries[primary], "by_type")
-    if not isinstance(by_type, Mapping):
-        raise TypeError("summary['by_type'] must map question types to metrics")
+def write_charts(out_dir: Path, summaries: Summaries, primary: str, detail_set: str) -> list[Path]:
+    """hit@k curves of every set (and configuration), per-type bars of `detail_set`, and
+    key points by tag of every set, all under the `primary` configuration."""
+    sets = {name: summaries[primary][name] for name in set_order(list(summaries[primary]))}
+    curves = {
+        _curve_label(config, name, summaries): _floats(_get(s, "overall", "hit_curve"))
+        for config, by_set in summaries.items()
+        for name, s in sorted(by_set.items(), key=lambda kv: list(sets).index(kv[0]))
+    }
+    by_type = _groups(sets[detail_set], "by_type")
     bars = {
         kind: (_float(_get(m, "hit@5")), _float(_get(m, "key_point_recall")))
         for kind, m in by_type.items()
     }
+    by_tag = {
+        name: {
+            tag: _float(_get(g, "key_point_recall"))
+            for tag, g in _groups(s, "by_tag").items()
+            if tag in REPORTED_TAGS
+        }
+        for name, s in sets.items()
+    }
     return [
         hit_curve_chart(curves, out_dir / HIT_CURVE_PNG),
-        type_bars_chart(bars, out_dir / BY_TYPE_PNG, title=f"By question type ({primary})"),
+        type_bars_chart(bars, out_dir / BY_TYPE_PNG, title=f"By question type ({detail_set})"),
+        grouped_bars_chart(
+            by_tag, out_dir / BY_TAG_PNG, "Key points by tag", "key-point recall", REPORTED_TAGS
+        ),
     ]
 
 
+def _curve_label(config: str, name: str, summaries: Summaries) -> str:
+    if len(summaries) == 1:
+        return name
+    sets = {s for by_set in summaries.values() for s in by_set}
+    return config if len(sets) == 1 else f"{name} {config}"
+
+
 def hit_curve_chart(curves: Mapping[str, Sequence[float | None]], path: Path) -> Path:
-    """Line chart of hit@k for k = 1..len(curve), one line per configuration."""
+    """Line chart of hit@k for k = 1..len(curve), one line per set or configuration."""
     fig = _figure()
     ax = fig.subplots()
     for name, curve in curves.items():
@@ -55,20 +80,41 @@ def type_bars_chart(
     bars: Mapping[str, tuple[float | None, float | None]], path: Path, title: str = "By type"
 ) -> Path:
     """Grouped bars of hit@5 and key-point recall per question type (types with data only)."""
+    series = {
+        "hit@5": {kind: values[0] for kind, values in bars.items()},
+        "key-point recall": {kind: values[1] for kind, values in bars.items()},
+    }
+    return grouped_bars_chart(series, path, title, "mean over answerable questions", list(bars))
+
+
+def grouped_bars_chart(
+    series: Mapping[str, Mapping[str, float | None]],
+    path: Path,
+    title: str,
+    ylabel: str,
+    groups: Sequence[str],
+) -> Path:
+    """One bar per series in each group (groups without any figure are left out)."""
     fig = _figure()
     ax = fig.subplots()
-    kinds = [k for k, values in bars.items() if any(v is not None for v in values)]
-    width = 0.38
-    for offset, label, pick in ((-width / 2, "hit@5", 0), (width / 2, "key-point recall", 1)):
-        xs = [i + offset for i in range(len(kinds))]
-        heights = [bars[k][pick] or 0.0 for k in kinds]
-        drawn = ax.bar(xs, heights, width, label=label)
-        ax.bar_label(drawn, fmt="%.2f", fontsize=8)
-    ax.set_xticks(range(len(kinds)), [_ascii(k) for k in kinds])
-    ax.set(ylabel="mean over answerable questions", ylim=(0, 1.22))
+    shown = [g for g in groups if any(values.get(g) is not None for values in series.values())]
+    drawn_series = {
+        label: values
+        for label, values in series.items()
+        if any(values.get(g) is not None for g in shown)
+    }
+    width = 0.8 / max(len(drawn_series), 1)
+    for i, (label, values) in enumerate(drawn_series.items()):
+        offset = (i - (len(drawn_series) - 1) / 2) * width
+        # A group this series has no figure for gets no bar (not a bar at 0).
+        points = [(j + offset, v) for j, g in enumerate(shown) if (v := values.get(g)) is not None]
+        drawn = ax.bar([x for x, _ in points], [v for _, v in points], width, label=_ascii(label))
+        ax.bar_label(drawn, fmt="%.2f", fontsize=7)
+    ax.set_xticks(range(len(shown)), [_ascii(g) for g in shown])
+    ax.set(ylabel=ylabel, ylim=(0, 1.22))
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_title(_ascii(title))
-    ax.legend(loc="upper center", ncols=2)  # above the 1.0 line, clear of the bars
+    ax.legend(loc="upper center", ncols=max(len(drawn_series), 1))  # above the 1.0 line
     return _save(fig, path)
 
 
@@ -100,6 +146,13 @@ def _get(summary: Mapping[str, object], *keys: str) -> object:
             raise KeyError(f"summary has no {'.'.join(keys)}; pass the output of summarize()")
         value = value[key]
     return value
+
+
+def _groups(summary: Mapping[str, object], key: str) -> Mapping[str, Mapping[str, object]]:
+    groups = _get(summary, key)
+    if not isinstance(groups, Mapping) or not all(isinstance(g, Mapping) for g in groups.values()):
+        raise TypeError(f"summary['{key}'] must map group names to metrics")
+    return groups
 
 
 def _floats(value: object) -> list[float | None]:

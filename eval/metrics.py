@@ -1,25 +1,24 @@
-"""Retrieval and answer metrics as pure functions over plain data, and their aggregation.
+"""Per-question retrieval and answer metrics as pure functions over plain data.
 
-A retrieved passage is *relevant* to a gold question when it comes from the gold document
-and its [start, end) covers at least half of the characters of one occurrence of one
-evidence string. Per-question metrics take the relevance flags of the ranked passages;
-`summarize` averages them over questions, by question type and by document.
+A retrieved passage is *relevant* to a gold question when it comes from one of the
+question's documents and its [start, end) covers at least half of the characters of one
+occurrence of one evidence string in that document. Per-question metrics take the
+relevance flags of the ranked passages; eval/aggregate.py averages them over groups.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from eval.gold import QUESTION_TYPES, GoldItem
+from eval.gold import GoldItem
 from rag.types import Answer, Hit
 
 PassageRef = tuple[str, int, int]  # (doc, start, end): where a passage lies in its source
-K_VALUES = (1, 3, 5, 10)
-CURVE_DEPTH = 10  # hit@k is reported for k = 1..CURVE_DEPTH
-NO_DOC = "(none)"  # by-document group of questions without a gold document
+Spans = Mapping[str, Sequence[tuple[int, int]]]  # doc -> evidence occurrences [start, end)
+REGION_DEPTH = 10  # region coverage looks at the regions with evidence in the top 10
 _KEEP_PUNCT = {"%", "‰"}  # signs that change what a number means
 
 
@@ -36,23 +35,31 @@ def evidence_spans(doc_text: str, evidence: Sequence[str]) -> list[tuple[int, in
     return sorted(spans)
 
 
-def passage_covers(passage: PassageRef, item: GoldItem, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether the passage is from the gold doc and covers >= 50% of one evidence occurrence."""
+def gold_spans(item: GoldItem, doc_texts: Mapping[str, str]) -> Spans:
+    """The evidence occurrences in each of the item's documents (none for other documents)."""
+    missing = [doc for doc in item.docs if doc not in doc_texts]
+    if missing:
+        raise ValueError(f"gold question {item.id}: the text of {missing[0]} is needed to score it")
+    return {doc: evidence_spans(doc_texts[doc], item.evidence) for doc in item.docs}
+
+
+def passage_covers(passage: PassageRef, spans: Spans) -> bool:
+    """Whether the passage is from a gold doc and covers >= 50% of one evidence occurrence in it.
+
+    `spans` holds only the item's own documents, so a passage from any other document, or
+    the same offsets in another document, never counts.
+    """
     doc, start, end = passage
-    if item.doc is None or doc != item.doc:
-        return False
-    for span_start, span_end in spans:
+    for span_start, span_end in spans.get(doc, ()):
         overlap = min(end, span_end) - max(start, span_start)
         if overlap > 0 and 2 * overlap >= span_end - span_start:
             return True
     return False
 
 
-def relevance(
-    passages: Sequence[PassageRef], item: GoldItem, spans: Sequence[tuple[int, int]]
-) -> list[bool]:
+def relevance(passages: Sequence[PassageRef], spans: Spans) -> list[bool]:
     """Relevance flag of each ranked passage, in rank order."""
-    return [passage_covers(p, item, spans) for p in passages]
+    return [passage_covers(p, spans) for p in passages]
 
 
 def first_relevant_rank(relevant: Sequence[bool]) -> int | None:
@@ -118,13 +125,11 @@ def key_point_recall(answer_text: str, key_points: Sequence[str]) -> float | Non
     return 1.0 - len(missed_key_points(answer_text, key_points)) / len(key_points)
 
 
-def citation_precision(
-    cited: Sequence[PassageRef], item: GoldItem, spans: Sequence[tuple[int, int]]
-) -> float | None:
+def citation_precision(cited: Sequence[PassageRef], spans: Spans) -> float | None:
     """Share of cited passages that cover gold evidence; None when nothing is cited."""
     if not cited:
         return None
-    return sum(relevance(cited, item, spans)) / len(cited)
+    return sum(relevance(cited, spans)) / len(cited)
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -145,12 +150,33 @@ class PassageRecord:
     """A cited or retrieved passage as the report shows it."""
 
     doc: str
+    region: str
     section: str
     start: int
     end: int
     text: str
     score: float
     relevant: bool
+
+    @property
+    def region_key(self) -> str:
+        """The passage's region, or its document when the document names none."""
+        return self.region or self.doc
+
+
+def region_coverage(
+    hits: Sequence[PassageRecord], cited: Sequence[PassageRecord], depth: int = REGION_DEPTH
+) -> float | None:
+    """Of the regions whose passages in the top `depth` cover gold evidence, the share the
+    answer cites with a relevant passage of that region; None when no region has evidence.
+
+    "Every region with evidence in the top 10 answered with its own figure" is 1.0.
+    """
+    wanted = {p.region_key for p in hits[:depth] if p.relevant}
+    if not wanted:
+        return None
+    answered = {p.region_key for p in cited if p.relevant}
+    return len(wanted & answered) / len(wanted)
 
 
 @dataclass(frozen=True)
@@ -166,6 +192,7 @@ class ItemResult:
     key_points_missed: tuple[str, ...]
     key_point_recall: float | None  # None for unanswerable questions
     citation_precision: float | None  # None when nothing is cited
+    region_coverage: float | None = None  # multi-document questions only
 
     @property
     def relevant(self) -> list[bool]:
@@ -179,94 +206,38 @@ class ItemResult:
 
 
 def score_item(
-    item: GoldItem, answer: Answer, latency_s: float, doc_text: str | None
+    item: GoldItem, answer: Answer, latency_s: float, doc_texts: Mapping[str, str]
 ) -> ItemResult:
-    """Measure one answer against its gold question; `doc_text` is the gold doc's text."""
-    if item.answerable and doc_text is None:
-        raise ValueError(f"gold question {item.id}: the text of {item.doc} is needed to score it")
-    spans = evidence_spans(doc_text or "", item.evidence)
+    """Measure one answer against its gold question; `doc_texts` holds its documents' text."""
+    spans = gold_spans(item, doc_texts)
     cited = [c.hit for c in answer.citations]
     refs = [(h.chunk.doc, h.chunk.start, h.chunk.end) for h in cited]
+    hits = tuple(_passage_record(h, spans) for h in answer.hits)
+    citations = tuple(_passage_record(h, spans) for h in cited)
     answerable = item.answerable
     return ItemResult(
         item=item,
         answer=answer.text,
         abstained=answer.abstained,
         latency_s=latency_s,
-        hits=tuple(_passage_record(h, item, spans) for h in answer.hits),
-        citations=tuple(_passage_record(h, item, spans) for h in cited),
+        hits=hits,
+        citations=citations,
         key_points_missed=tuple(missed_key_points(answer.text, item.key_points)),
         key_point_recall=key_point_recall(answer.text, item.key_points) if answerable else None,
-        citation_precision=citation_precision(refs, item, spans),
+        citation_precision=citation_precision(refs, spans),
+        region_coverage=region_coverage(hits, citations) if item.multi_doc else None,
     )
 
 
-def _passage_record(hit: Hit, item: GoldItem, spans: Sequence[tuple[int, int]]) -> PassageRecord:
+def _passage_record(hit: Hit, spans: Spans) -> PassageRecord:
     chunk = hit.chunk
-    relevant = passage_covers((chunk.doc, chunk.start, chunk.end), item, spans)
     return PassageRecord(
         doc=chunk.doc,
+        region=chunk.region,
         section=chunk.section_path,
         start=chunk.start,
         end=chunk.end,
         text=chunk.text,
         score=float(hit.score),  # numpy scalars would not serialize to JSON
-        relevant=relevant,
+        relevant=passage_covers((chunk.doc, chunk.start, chunk.end), spans),
     )
-
-
-def abstention_recall(results: Sequence[ItemResult]) -> float | None:
-    """Share of unanswerable questions the system declined to answer (None if there are none)."""
-    return _mean([float(r.abstained) for r in results if not r.item.answerable])
-
-
-def false_abstention_rate(results: Sequence[ItemResult]) -> float | None:
-    """Share of answerable questions the system wrongly declined (None if there are none)."""
-    return _mean([float(r.abstained) for r in results if r.item.answerable])
-
-
-def group_metrics(results: Sequence[ItemResult]) -> dict[str, object]:
-    """Metrics of one group of questions; retrieval and answer metrics over answerable ones."""
-    answerable = [r for r in results if r.item.answerable]
-
-    def over(fn: Callable[[ItemResult], float | None]) -> float | None:
-        return _mean([v for v in map(fn, answerable) if v is not None])
-
-    out: dict[str, object] = {"n": len(results), "answerable": len(answerable)}
-    for k in K_VALUES:
-        out[f"hit@{k}"] = over(lambda r, k=k: hit_at_k(r.relevant, k))
-    out["mrr@10"] = over(lambda r: mrr_at_k(r.relevant, 10))
-    out["ndcg@10"] = over(lambda r: ndcg_at_k(r.relevant, 10, len(set(r.item.evidence))))
-    out["key_point_recall"] = over(lambda r: r.key_point_recall)
-    out["citation_precision"] = over(lambda r: r.citation_precision)
-    out["abstention_recall"] = abstention_recall(results)
-    out["false_abstention_rate"] = false_abstention_rate(results)
-    latencies = [r.latency_s for r in results]
-    out["latency_p50_s"] = percentile(latencies, 50) if latencies else None
-    out["latency_p95_s"] = percentile(latencies, 95) if latencies else None
-    out["hit_curve"] = [
-        over(lambda r, k=k: hit_at_k(r.relevant, k)) for k in range(1, CURVE_DEPTH + 1)
-    ]
-    return out
-
-
-def summarize(results: Sequence[ItemResult]) -> dict[str, object]:
-    """Metrics overall, by question type and by gold document (unanswerable under NO_DOC)."""
-    by_type: dict[str, list[ItemResult]] = {}
-    by_doc: dict[str, list[ItemResult]] = {}
-    for r in results:
-        by_type.setdefault(r.item.type, []).append(r)
-        by_doc.setdefault(r.item.doc or NO_DOC, []).append(r)
-    return {
-        "overall": group_metrics(results),
-        "by_type": {t: group_metrics(by_type[t]) for t in sorted(by_type, key=_type_order)},
-        "by_doc": {d: group_metrics(rs) for d, rs in sorted(by_doc.items())},
-    }
-
-
-def _type_order(kind: str) -> tuple[int, str]:
-    return (QUESTION_TYPES.index(kind) if kind in QUESTION_TYPES else len(QUESTION_TYPES), kind)
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from eval.gold import GoldItem
-from eval.metrics import evidence_spans, passage_covers
+from eval.metrics import gold_spans, passage_covers
 from rag.types import Chunk, Hit
 
 logger = logging.getLogger(__name__)
@@ -44,19 +44,18 @@ def qrels_lines(
         by_doc.setdefault(chunk.doc, []).append(chunk)
     lines: list[str] = []
     for item in items:
-        if not item.answerable or item.doc is None:
+        if not item.answerable:
             continue
-        if item.doc not in doc_texts:
-            raise KeyError(f"gold question {item.id}: no text for its document {item.doc}")
-        spans = evidence_spans(doc_texts[item.doc], item.evidence)
+        spans = gold_spans(item, doc_texts)  # ValueError when a document's text is missing
         relevant = [
             c.chunk_id
-            for c in by_doc.get(item.doc, [])
-            if passage_covers((c.doc, c.start, c.end), item, spans)
+            for doc in item.docs
+            for c in by_doc.get(doc, [])
+            if passage_covers((c.doc, c.start, c.end), spans)
         ]
         if not relevant:
             logger.warning(
-                "gold question %s: no chunk of %s covers its evidence", item.id, item.doc
+                "gold question %s: no chunk of %s covers its evidence", item.id, item.docs
             )
         lines += [f"{item.id} 0 {chunk_id} 1" for chunk_id in relevant]
     return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.loaders import UnreadableDocument, discover, load_document
+from index.discovery import shown
+from index.loaders import UnreadableDocument, discover, load_document, read_file
 from index.publish import (
     IndexNotFoundError,
     abandon_build,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # (stage, done, total); stages in order: "load", "chunk", "tokenize", "model", "embed", "write".
+# "load" counts bytes of the files read, "chunk" characters chunked: a huge file moves the bar.
 BuildProgress = Callable[[str, int, int], None]
 
 LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "torch", "numpy")
@@ -110,7 +113,7 @@ def _build_into(
     settings: Settings,
     progress: BuildProgress,
 ) -> BuildReport:
-    loaded = _load_documents(docs_dir, progress)
+    loaded = _load_documents(docs_dir, settings, progress)
     chunks = _chunk_documents(loaded.docs, settings, progress)
     if not chunks:
         raise NoDocumentsError(f"the documents in {docs_dir} hold no text to index")
@@ -145,35 +148,63 @@ def _build_into(
     )
 
 
-def _load_documents(docs_dir: Path, progress: BuildProgress) -> _Loaded:
-    paths = discover(docs_dir)
+def _load_documents(docs_dir: Path, settings: Settings, progress: BuildProgress) -> _Loaded:
+    max_bytes = round(settings.documents.max_document_mb * 1024 * 1024)
+    found = discover(docs_dir, max_bytes)
     docs: list[SourceDoc] = []
     sha256: dict[str, str] = {}
-    skipped: list[tuple[str, str]] = []
-    for i, path in enumerate(paths, 1):
+    skipped = [(s.path, s.reason) for s in found.skipped]
+    for path, reason in skipped:
+        logger.warning("skipping %s: %s", path, reason)
+    sizes = [_size(path) for path in found.documents]
+    done, total = 0, sum(sizes)
+    progress("load", 0, total)
+    for path, size in zip(found.documents, sizes, strict=True):
+        step = functools.partial(_load_progress, progress, done, size, total)
         try:
-            doc = load_document(path, docs_dir)
+            doc = load_document(path, docs_dir, max_bytes, step)
+            digest = hashlib.sha256(read_file(path, max_bytes)).hexdigest()
         except UnreadableDocument as err:
-            rel = path.relative_to(docs_dir).as_posix()
+            rel = shown(path.relative_to(docs_dir).as_posix())
             logger.warning("skipping %s: %s", rel, err.reason)
             skipped.append((rel, err.reason))
         else:
             docs.append(doc)
-            sha256[doc.path] = hashlib.sha256(path.read_bytes()).hexdigest()
-        progress("load", i, len(paths))
+            sha256[doc.path] = digest
+        done += size
+        progress("load", done, total)
     if not docs:
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
         raise NoDocumentsError(f"no readable documents in {docs_dir} ({reasons})")
-    return _Loaded(docs, sha256, tuple(skipped))
+    return _Loaded(docs, sha256, tuple(sorted(skipped)))
+
+
+def _load_progress(progress: BuildProgress, base: int, size: int, total: int, share: float) -> None:
+    progress("load", base + round(share * size), total)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone since it was found: loading it says why
+
+
+def _chunk_progress(progress: BuildProgress, base: int, total: int, offset: int) -> None:
+    progress("chunk", base + offset, total)
 
 
 def _chunk_documents(
     docs: Sequence[SourceDoc], settings: Settings, progress: BuildProgress
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for i, doc in enumerate(docs, 1):
-        chunks.extend(chunk_document(doc, settings.chunking))
-        progress("chunk", i, len(docs))
+    done, total = 0, sum(len(doc.text) for doc in docs)
+    progress("chunk", 0, total)
+    for doc in docs:
+        step = functools.partial(_chunk_progress, progress, done, total)
+        chunks.extend(chunk_document(doc, settings.chunking, step))
+        done += len(doc.text)
+        progress("chunk", done, total)
     return chunks
 
 

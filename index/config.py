@@ -12,8 +12,11 @@ from types import MappingProxyType
 from typing import Any
 
 from rag.config import (
+    AbstainWeights,
     AnswerSettings,
+    AnswerWeights,
     ChunkSettings,
+    DocumentSettings,
     EmbeddingSettings,
     LLMSettings,
     QuerySettings,
@@ -26,11 +29,14 @@ from rag.config import (
 DEFAULT_CONFIG = Path("policyqa.toml")
 SECTIONS: dict[str, type] = {
     "embedding": EmbeddingSettings,
+    "documents": DocumentSettings,
     "chunking": ChunkSettings,
     "query": QuerySettings,
     "retrieval": RetrievalSettings,
     "ranking": RankingWeights,
     "answer": AnswerSettings,
+    "evidence": AnswerWeights,
+    "abstention": AbstainWeights,
     "llm": LLMSettings,
     "serve": ServeSettings,
 }
@@ -148,6 +154,7 @@ def _check_ranges(settings: Settings) -> None:
         "retrieval.depth": settings.retrieval.depth,
         "ranking.rrf_k": settings.ranking.rrf_k,
         "answer.passages": settings.answer.passages,
+        "documents.max_document_mb": settings.documents.max_document_mb,
     }
     for name, value in positive.items():
         if value <= 0:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from pathlib import Path
+import struct
+import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bs4 import Tag
+    from bs4 import BeautifulSoup, Tag
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +48,37 @@ _CJK_WRAP = re.compile(
 )
 
 
+# <meta> names that state an article's fields, as Chinese government sites write them
+# (PubDate, ContentSource) and as other publishers do, by the DocMeta label field.
+_PAGE_META = {
+    "pubdate": "published",
+    "publishdate": "published",
+    "firstpublishedtime": "published",
+    "article:published_time": "published",
+    "contentsource": "source",
+}
+
+
 class FormatError(ValueError):
     """A file's content cannot be turned into text; the message is the reason."""
+
+
+# What the PDF and .docx libraries raise on damaged files besides their own errors:
+# cut-off streams, bad compression, broken structure. A damaged file is skipped with
+# the reason, never a crash of the whole build.
+_DAMAGE = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    NotImplementedError,
+    RecursionError,
+    OverflowError,
+    EOFError,
+    struct.error,
+    zlib.error,
+)
 
 
 def normalize_newlines(text: str) -> str:
@@ -98,12 +129,21 @@ def _guess(data: bytes) -> str:
     return str(best)
 
 
-def read_html(data: bytes) -> str:
+@dataclass(frozen=True)
+class WebPage:
+    """A web page's main text, and the article fields its <meta> tags state."""
+
+    text: str
+    fields: dict[str, str]  # DocMeta label fields ("published", "source") -> value
+
+
+def read_html(data: bytes) -> WebPage:
     """Main text of a web page: no scripts, menus or footers; one block per line."""
     # Imported here: bs4 and lxml are only needed for web pages.
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_decode_html(data), "lxml")
+    fields = _meta_fields(soup)
     for tag in soup.find_all(_JUNK_TAGS):
         tag.decompose()
     body = soup.body or soup
@@ -114,7 +154,18 @@ def read_html(data: bytes) -> str:
     text = "\n".join(line for line in lines if line)
     if not text.strip():
         raise FormatError("web page without main text — save the article itself")
-    return text
+    return WebPage(text, fields)
+
+
+def _meta_fields(soup: BeautifulSoup) -> dict[str, str]:
+    """Article fields from <meta name=… content=…> (PubDate, ContentSource …)."""
+    fields: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = str(tag.get("name") or tag.get("property") or "").strip().lower()
+        value = " ".join(str(tag.get("content") or "").split())
+        if name in _PAGE_META and value:
+            fields.setdefault(_PAGE_META[name], value)
+    return fields
 
 
 def _decode_html(data: bytes) -> str:
@@ -235,9 +286,10 @@ def _walk(node: Tag, pieces: list[str]) -> None:
             _walk(child, pieces)
 
 
-def read_docx(path: Path) -> str:
+def read_docx(data: bytes) -> str:
     """Paragraphs and table rows ("cell | cell") in body order, one per line."""
     # Imported here: python-docx is only needed for .docx files.
+    import io
     import zipfile
 
     import docx
@@ -246,15 +298,15 @@ def read_docx(path: Path) -> str:
     from lxml.etree import XMLSyntaxError
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 lines.extend(_table_rows(block))
             else:
                 lines.append(block.text)
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, XMLSyntaxError) as err:
-        raise FormatError(f"corrupt .docx ({err}) — open and re-save it in Word") from err
+    except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, *_DAMAGE) as err:
+        raise FormatError(f"corrupt .docx ({_brief(err)}) — open and re-save it in Word") from err
     text = normalize_newlines("\n".join(lines))
     if not text.strip():
         raise FormatError("the .docx has no text")
@@ -274,21 +326,25 @@ def _table_rows(table: object) -> list[str]:
     return rows
 
 
-def read_pdf(path: Path) -> tuple[str, tuple[int, ...]]:
+def read_pdf(data: bytes) -> tuple[str, tuple[int, ...]]:
     """Text of each page joined with "\\n", and the offset where each page starts."""
     # Imported here: pypdf is only needed for PDFs.
+    import io
+
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
+    from pypdf.errors import DependencyError, DeprecationError, PyPdfError
 
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FormatError("encrypted PDF that needs a password — save a decrypted copy")
-        pages = [normalize_newlines(page.extract_text() or "") for page in reader.pages]
+        pages = [_page_text(page.extract_text() or "") for page in reader.pages]
+    except FormatError:
+        raise
     except DependencyError as err:
         raise FormatError(f"encrypted PDF that cannot be decrypted here ({err})") from err
-    except PdfReadError as err:
-        raise FormatError(f"corrupt PDF ({err}) — re-export it") from err
+    except (PyPdfError, DeprecationError, *_DAMAGE) as err:
+        raise FormatError(f"corrupt PDF ({_brief(err)}) — re-export it") from err
     if not any(page.strip() for page in pages):
         raise FormatError("PDF has no text layer — OCR it first")
     starts: list[int] = []
@@ -297,3 +353,18 @@ def read_pdf(path: Path) -> tuple[str, tuple[int, ...]]:
         starts.append(pos)
         pos += len(page) + 1
     return "\n".join(pages), tuple(starts)
+
+
+def _brief(err: Exception) -> str:
+    """An exception as a short phrase for a reason line."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _page_text(extracted: str) -> str:
+    """A page's extracted text without the NULs some fonts' text maps leave in it.
+
+    Fonts with two-byte codes and a broken ToUnicode map make pypdf emit "\\x00第\\x00一";
+    a NUL is never text, and offsets index the extracted text, so dropping them is safe.
+    """
+    return normalize_newlines(extracted.replace("\x00", ""))

@@ -11,7 +11,7 @@ import numpy as np
 
 from index.rerank import load_reranker
 from index.store import OpenIndex, ScopedIndex, open_index
-from rag.answering.pipeline import answer_question
+from rag.answering.pipeline import Answerer, Reply
 from rag.answering.query import Query, QueryAnalyzer
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
 from rag.answering.terms import TermWeights
@@ -38,12 +38,16 @@ class QAService:
             settings.query,
             scoping=settings.retrieval.scope,
         )
+        store = ScopedIndex(index)
         self.retriever = HybridRetriever(
-            ScopedIndex(index),
+            store,
             self._query_vector,
             settings.retrieval,
             settings.ranking,
             load_reranker(settings.retrieval.reranker),
+        )
+        self.answerer = Answerer(
+            self.retriever, store.unit_vectors, self._query_vector, index.docs, settings
         )
 
     @classmethod
@@ -61,6 +65,12 @@ class QAService:
         """Ranked passages for a question within its scope."""
         return self.retriever.search(self.analyze(question, region, doc), k)
 
+    def reply(
+        self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
+    ) -> Reply:
+        """The extractive answer with the retrieval it rests on."""
+        return self.answerer.reply(self.analyze(question, region, doc), k)
+
     def ask(
         self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
     ) -> Answer:
@@ -77,8 +87,8 @@ class QAService:
         self, question: str, region: str | None = None, doc: str | None = None, k: int | None = None
     ) -> Iterator[str | Answer]:
         """Text deltas (LLM mode only), then the final Answer."""
-        result = self.retrieve(question, region, doc, k)
-        extractive = answer_question(result, self.docs, self.settings.answer)
+        reply = self.reply(question, region, doc, k)
+        result, extractive = reply.result, reply.answer
         llm = self.settings.llm
         if not llm.base_url or extractive.abstained or not result.hits:
             yield extractive

@@ -19,6 +19,15 @@ class EmbeddingSettings:
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    """Which files a build reads."""
+
+    # A larger file (MB of 1024 × 1024 bytes) is skipped with the reason. Reading is
+    # linear, ~0.4 s per MB of text, but embedding a 100 MB text takes hours.
+    max_document_mb: float = 200.0
+
+
+@dataclass(frozen=True)
 class ChunkSettings:
     """How sections are cut into passages (sizes in characters)."""
 
@@ -74,15 +83,70 @@ class RankingWeights:
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """Extractive composer and abstention."""
+    """How much the extractive composer reads and writes."""
 
     passages: int = 5  # top passages the composer reads
-    max_sentences: int = 10
-    # Abstain when the evidence strength (rag.answering.abstain) falls below these; learned on the
-    # dev gold set by `policyqa eval --tune-abstention` (number questions need the
-    # figure's own name in the evidence, so they get their own threshold).
-    abstain_below: float = -1.0
-    abstain_below_number: float = 0.3739
+    max_sentences: int = 10  # sentences or rows in one answer (per region block)
+    region_blocks: int = 6  # regions answered side by side for a question naming none
+    region_passages: int = 5  # passages read per region block
+
+
+@dataclass(frozen=True)
+class AnswerWeights:
+    """How candidate sentences and table rows are scored and chosen.
+
+    The scoring weights are a logistic model of "this unit is gold evidence" over the
+    features of rag.answering.evidence, learned on the tune split
+    (`policyqa eval --learn`); the keep margins are in the same logit units.
+    """
+
+    bias: float = 0.0000
+    dense: float = 90.6879
+    lexical: float = 4.4220
+    heading: float = 0.6557
+    passage_rank: float = -0.0220
+    passage_score: float = 6.9778
+    figure: float = 1.9561
+    measure: float = 2.1252
+    year: float = -0.1949
+    year_missing: float = 0.1094
+    target: float = 0.4522
+    enumeration: float = 0.7819
+    count: float = 0.1560
+    row_label: float = 8.3582
+    column: float = 0.4717
+    length: float = 2.0687
+    # A unit of the best unit's passage joins the answer within this margin of the best;
+    # a unit of another passage within the second margin, and only with new question terms.
+    keep_same_passage: float = 6.0000
+    keep_other_passage: float = 1.5000
+    # A passage whose own section heading states this share of the question is quoted whole.
+    whole_section_share: float = 0.3000
+
+
+@dataclass(frozen=True)
+class AbstainWeights:
+    """When the chosen evidence does not answer: a logistic model over its features.
+
+    Learned on the tune split's answerable questions and traps (`policyqa eval --learn`);
+    the answer is declined when the probability that it answers falls below `threshold`.
+    """
+
+    bias: float = -42.0549
+    best: float = 0.1031  # the best unit's score
+    coverage: float = 1.3458  # share of the question's known terms the chosen units state
+    best_coverage: float = 0.0  # the same share in the best unit and its section's headings
+    specific: float = -0.2298  # share of its most specific known terms the best unit states
+    term_coverage: float = 0.0  # weighted share of its words the best unit's passage states
+    rare_missing: float = 0.0  # its rarest word is not in the best unit's passage
+    unknown: float = 1.3656  # share of its terms no indexed passage uses
+    dense: float = 35.0894  # the best unit's similarity to the question
+    passage_dense: float = 1.3562  # the best passage's similarity to the question
+    figure_missing: float = 3.6313  # a figure is asked and the best unit states none
+    measure_missing: float = -2.9608  # a figure in a measure is asked, none in the best unit
+    year_missing: float = -5.2097  # a year is asked, not in the best unit (or its header)
+    threshold: float = 0.6534
+    specific_terms: int = 3  # how many of the question's rarest known terms are 'specific'
 
 
 @dataclass(frozen=True)
@@ -118,10 +182,13 @@ class Settings:
     """Everything configurable, one group per concern."""
 
     embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     query: QuerySettings = field(default_factory=QuerySettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     ranking: RankingWeights = field(default_factory=RankingWeights)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    evidence: AnswerWeights = field(default_factory=AnswerWeights)
+    abstention: AbstainWeights = field(default_factory=AbstainWeights)
     llm: LLMSettings = field(default_factory=LLMSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)

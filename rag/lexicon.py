@@ -135,9 +135,47 @@ TARGET_CUES = r"目标|力争|到20[2-9]\d年|到“?十[一二三四五六七�
 PER_ITEM_CUES = r"各自|分别|各[个项]|每[个项]"
 # How many items the question says there are: 四大主导产业, 哪六个, 三项措施.
 COUNT_CUE = r"([两二三四五六七八九十])(?:个|大|项|类|种|条|方面)"
-# A year the question pins: 2019年, 2025年末.
-YEAR_CUE = r"((?:19|20)\d{2})(?=年)"
+# A year the question pins: 2019年, 2025年末, 二〇三五年.
+YEAR_CUE = r"((?:19|20)\d{2}|[一二][〇○零0一二三四五六七八九]{3})(?=年)"
 
+
+def year_number(text: str) -> str:
+    """A year as four ASCII digits, from 2035 or 二〇三五 / 二0三五 / 二○三五."""
+    return "".join(c if c.isdigit() and c.isascii() else str(digit_value(c)) for c in text)
+
+
+def year_forms(year: str) -> tuple[str, ...]:
+    """The ways a text may write a year: 2035, 二〇三五, 二0三五, 二○三五."""
+    spelled = "".join(CN_DIGITS[int(c)] for c in year)
+    return (year, spelled, spelled.replace("〇", "0"), spelled.replace("〇", "○"))
+
+
+# Abbreviations staff use for terms the documents spell out: the question is searched
+# and matched with the full forms too.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "高企": ("高新技术企业",),
+    "科小": ("科技型中小企业",),
+    "规上": ("规模以上",),
+    "四上": ("四上企业",),
+    "社零": ("社会消费品零售总额",),
+    "固投": ("固定资产投资",),
+    "GDP": ("地区生产总值",),
+    "R&D": ("研究与试验发展", "研发经费"),
+    "研发占比": ("研发经费", "研究与试验发展经费", "占地区生产总值比重"),
+    "研发强度": ("研发经费投入强度", "研究与试验发展经费"),
+    "研发投入": ("研发经费投入", "研究与试验发展经费"),
+    "双碳": ("碳达峰", "碳中和"),
+    "双创": ("大众创业", "万众创新", "创新创业"),
+    "新基建": ("新型基础设施",),
+    "自贸区": ("自由贸易试验区", "自贸片区"),
+    "放管服": ("简政放权", "放管结合", "优化服务"),
+    "外资": ("外商投资", "利用外资"),
+    "上市公司": ("上市企业",),
+    "敲钟": ("上市",),
+    "独角兽": ("独角兽企业",),
+    "瞪羚": ("瞪羚企业",),
+    "孵化器": ("科技企业孵化器",),
+}
 # Words that shape a question but never appear in the passage that answers it: removed
 # (as substrings, longest first) before the question's key bigrams are taken.
 _FILLER_WORDS_TEXT = (
@@ -179,8 +217,109 @@ PASSAGE_TIME_CUES = {
     TARGET: r"力争|到20[2-3]\d年|目标|十四五末|“十四五”末|达到|预期",
 }
 
+# --- Answers --------------------------------------------------------------------------
+# Measure words a figure is counted in; a question asking 多少家 wants a figure in 家.
+_MEASURE_WORDS_TEXT = (
+    "亿元 万元 元 亿美元 万美元 美元 % ‰ 个百分点 家 个 座 所 项 条 名 人 人次 万人 件 台 套 辆 "
+    "平方公里 平方米 万平方米 亩 公里 千米 米 吨 万吨 标准煤 千瓦 兆瓦 万千瓦 "
+    "千瓦时 度 倍 年 天 小时 分钟 位 级 支 批 张 床 张床 户 次 届 个月"
+)
+MEASURE_WORDS = tuple(_MEASURE_WORDS_TEXT.split())
+# Money asked for in everyday words (多少钱, 补贴多少): a figure in one of these.
+MONEY_CUES = (
+    r"多少钱|几多钱|多少[\u4e00-\u9fff]{0,4}?(?:补贴|补助|奖励|资金|经费|奖金|投资)"
+    r"|(?:补贴|补助|奖励|奖|投资|给)多少"
+)
+MONEY_MEASURES = ("元", "万元", "亿元", "美元", "万美元", "亿美元")
+# A figure the question asks to be counted in something: 多少家, 几座, 多少亿元.
+ASKED_MEASURE = (
+    r"(?:多少|几)(亿元|万元|元|亿美元|平方公里|万平方米|亩|公里|家|个|座|所|项|条|名|人|件|台"
+    r"|套|辆|吨|倍|年|天|位|支|批|张|户|次)"
+)
+# A share or a rate is a figure in %.
+SHARE_CUES = r"比例|比重|占比|百分之|增速|增长率|覆盖率|普及率|率"
+# A sentence that states a target: what is to be reached, by when.
+TARGET_STATEMENT = r"力争|到20[2-9]\d年|达到|目标|以上|突破|培育|建成|实现"
+# A sentence that opens an item of an enumeration: ——…, 一是…, (一)…, 1.…, or a short label
+# and a colon (优化“一线”:…), but not a lead-in (重点包括:…).
+ITEM_START = (
+    r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]"
+    r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
+)
+# Inside an enumeration: items joined by 、 within one clause.
+CLAUSE_MARKS = "，,；;。:："
+
 # --- Not a question -------------------------------------------------------------------
 MARKUP = r"<[^<>]{0,400}>|&[a-z]{2,8};|&#\d{1,6};"
+
+# --- Reading documents ----------------------------------------------------------------
+# How Chinese government documents and the web pages that publish them label, sign and
+# surround their text. Matched as whole words; a label may be letter-spaced (标 题:).
+
+# Page metadata labels (标题, 发布机构, 成文日期 …) by the DocMeta field each fills.
+# "signed" is the document's own date, "published" the page's; "other" labels are read
+# only so that they end the value before them on a shared line.
+META_FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "title": ("标题",),
+    "issuer": ("发文机关", "发布机构", "发文单位", "发布单位"),
+    "source": ("信息来源", "文章来源", "来源"),
+    "signed": ("成文日期", "发文日期", "签发日期", "印发日期"),
+    "published": ("发布日期", "发布时间", "公开日期", "时间", "日期"),
+    "doc_number": ("发文字号", "文号"),
+    "other": ("索引号", "主题分类", "分类", "效力状态", "有效性", "公开方式", "作者", "编辑"),
+}
+# Every label of a page's metadata block, which cleaning skips as boilerplate.
+PAGE_META_LABELS: tuple[str, ...] = (
+    *(label for labels in META_FIELD_LABELS.values() for label in labels),
+    *("体裁分类", "组配分类", "生成日期", "实施日期", "责任编辑", "主题词", "公开范围"),
+)
+# Values that mean "none" in a metadata field (文号: 无).
+NONE_VALUES = frozenset({"", "无", "-", "/", "—", "暂无"})
+# How the names of issuing bodies end (新乡高新区管委会, 国务院办公厅, 市发展改革委).
+ORG_SUFFIXES = (
+    "管委会", "管理委员会", "委员会", "人民政府", "政府", "办公室", "办公厅",
+    "党工委", "工委", "党委", "区委", "市委", "县委", "局", "厅", "国务院", "部", "委",
+)  # fmt: skip
+# How website and media names end: a page's 发布机构 may name the site, not an issuer.
+WEBSITE_SUFFIXES = ("网", "网站", "门户", "官网", "客户端", "公众号", "微信", "微博", "APP")
+WEBSITE_MARKS = ("www.", "http", ".gov.cn", ".com", ".cn")
+# Kinds of document a title ends with.
+DOC_KINDS = (
+    "规划", "纲要", "方案", "意见", "建议", "通知", "办法", "决定", "报告", "计划", "细则",
+    "规定", "条例", "公告", "通告", "批复", "函", "政策", "措施", "指南",
+)  # fmt: skip
+# 关于印发《X》的通知: the verbs and kinds of a notice that wraps the document it issues.
+NOTICE_VERBS = ("印发", "转发", "颁布", "发布")
+NOTICE_KINDS = ("通知", "决定", "公告", "通告")
+# 《X》已经…批准: how a notice says the document it wraps was adopted.
+ADOPTED_VERBS = ("印发", "同意", "批准", "通过")
+# (2021年1月22日…会议通过): a document adopted by a meeting is dated by the adoption.
+ADOPTED_ON_VERBS = ("通过", "批准")
+
+# Web page furniture: whole lines of page tools (听全文, 字体【大 中 小】, 打印 关闭 …).
+PAGE_TOOL_WORDS = (
+    "听全文", "朗读", "分享到", "分享", "打印本页", "打印", "关闭窗口", "关闭本页", "关闭",
+    "加入收藏", "收藏本页", "收藏", "返回顶部", "返回列表", "返回", "字体", "字号", "默认",
+    "设为首页", "无障碍", "长者模式", "我要纠错", "纠错", "上一篇", "下一篇", "相关附件",
+    "相关新闻", "相关链接", "相关文章", "相关阅读", "相关稿件", "相关文件", "网站地图",
+    "联系我们", "保护视力色", "视力保护色", "微信", "微博", "QQ空间",
+)  # fmt: skip
+# Breadcrumbs: 当前位置: 首页 > …
+NAV_LABELS = ("当前位置", "您的位置", "你的位置", "所在位置", "位置")
+HOME_PAGE = "首页"
+SCAN_PROMPT = "扫一扫"  # 扫一扫在手机打开当前页
+PAGE_COUNTER_WORDS = (
+    "访问量", "访问次数", "浏览量", "浏览次数", "阅读量", "阅读次数", "阅读数", "点击量",
+    "点击数", "访问人数", "浏览人次",
+)  # fmt: skip
+# Page footers: copyright, site registration, browser hints (letters may be spaced).
+PAGE_FOOTER_WORDS = (
+    "版权所有", "copyright", "©", "ICP备", "ICP证", "公网安备", "网站标识码", "网站地图",
+    "网站声明", "隐私声明", "最佳分辨率",
+)  # fmt: skip
+SITE_ROLE_LABELS = ("主办", "承办", "协办")  # 主办单位: … at the start of a footer line
+FOOTER_LABELS = ("技术支持",)  # 技术支持: … anywhere in a footer line
+TOC_TITLES = ("目录", "目次")
 
 # --- What the product says ------------------------------------------------------------
 

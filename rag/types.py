@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 SECTION_SEP = " › "
@@ -14,9 +15,12 @@ class DocMeta:
     title: str = ""
     region: str = ""
     issuer: str = ""
-    date: str = ""  # ISO yyyy-mm-dd, or "" when the text states none
+    # The document's own date (成文日期: signed under its text, or adopted by a meeting),
+    # else its publication date; ISO yyyy-mm-dd, or "" when neither is stated.
+    date: str = ""
     doc_number: str = ""  # 文号, e.g. 新开〔2021〕91号
     period: str = ""  # plan period, e.g. 2021-2025
+    published: str = ""  # when a web page published it (发布日期), ISO yyyy-mm-dd, or ""
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,7 @@ class SourceDoc:
         """1-based page holding `offset`, or None for documents without pages."""
         if not self.page_starts:
             return None
-        page = 0
-        for i, start in enumerate(self.page_starts):
-            if start <= offset:
-                page = i
-        return page + 1
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ class Hit:
     dense_rank: int | None = None
     sparse_rank: int | None = None
     dense_score: float | None = None  # cosine similarity to the question, when dense ran
+    row: int = -1  # the passage's row in its index (-1 when unknown)
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,21 @@ def test_decimals_and_years_are_not_headings() -> None:
     text = "第一章 总则\n1.5亿元的投入。\n2020年完成目标。\n"
     headings = find_headings(text)
     assert [h.kind for h in headings] == ["章"]
+
+
+def test_markdown_heading_marks_do_not_hide_headings() -> None:
+    text = "# 某区氢能方案\n\n## 一、总体要求\n\n坚持创新。\n\n### （一）发展目标\n\n建站5座。\n"
+    doc = SourceDoc("t.md", text, extract_meta(text))
+    chunks = chunk_document(doc, SETTINGS)
+    assert doc.meta.title == "某区氢能方案"
+    assert ("一、总体要求", "（一）发展目标") in [c.section for c in chunks]
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+
+
+def test_progress_reports_the_offset_reached() -> None:
+    text = "".join(f"第{i}章 任务{i}\n推动第{i}项任务。\n" for i in range(1, 30))
+    seen: list[int] = []
+    chunk_document(SourceDoc("t.txt", text, DocMeta()), SETTINGS, seen.append)
+    assert seen == sorted(seen) and len(seen) >= 29
+    assert seen[-1] == len(text)

@@ -6,6 +6,7 @@ import codecs
 import io
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from index.config import load_settings
 from index.service import QAService
 from index.store import open_index
 from rag.answering.query import MAX_QUESTION_CHARS
-from tests.small_corpus import DOCS, build_small_index
+from tests.small_corpus import (
+    DOCS,
+    LEXICAL_ABSTENTION,
+    LEXICAL_EVIDENCE,
+    build_small_index,
+    lexical_toml,
+)
 from ui.cli import main
 
 LLM_ENV = ("POLICYQA_LLM_BASE_URL", "POLICYQA_LLM_MODEL", "POLICYQA_LLM_API_KEY", "OPENAI_API_KEY")
@@ -68,10 +75,11 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) ->
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Extractive answers with default settings: no LLM from the environment, no stray toml."""
+    """Extractive answers with the tiny model's settings: no LLM from the environment."""
     for name in LLM_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "policyqa.toml").write_text(lexical_toml(), encoding="utf-8")
 
 
 def _ask(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -192,7 +200,10 @@ def singles(index_dir: Path) -> list[dict[str, Any]]:
     """Each batch question's --json record, to compare batch lines against."""
     from rag.serialize import answer_record
 
-    service = QAService(open_index(index_dir), load_settings(None))
+    settings = replace(
+        load_settings(None), evidence=LEXICAL_EVIDENCE, abstention=LEXICAL_ABSTENTION
+    )
+    service = QAService(open_index(index_dir), settings)
     return [answer_record(service.ask(item["question"])) for item in BATCH]
 
 

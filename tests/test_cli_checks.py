@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.small_corpus import DOCS, build_small_index
-from tests.test_harness import GOLD
+from tests.test_harness import HYDROGEN, JUNK, UNSCOPED, ZONE_TRAP, write_gold
 from ui.cli import _quiet_libraries, main
 
 
@@ -37,8 +36,8 @@ def corpus(tmp_path: Path, tiny_model_dir: Path) -> dict[str, Path]:
     docs.mkdir()
     for name, text in DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
-    gold = tmp_path / "gold.jsonl"
-    gold.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in GOLD), "utf-8")
+    gold = write_gold(tmp_path, "tune", [HYDROGEN, ZONE_TRAP])
+    write_gold(tmp_path, "heldout", [UNSCOPED, JUNK])
     config = tmp_path / "policyqa.toml"
     config.write_text(
         f'[embedding]\nmodel = "{tiny_model_dir}"\nquery_prompt = ""\npassage_prompt = ""\n',
@@ -52,7 +51,7 @@ def test_eval_with_a_missing_gold_file_is_one_line(
 ) -> None:
     code, out, err = _run(capsys, "eval", "--gold", str(tmp_path / "missing.jsonl"))
     assert code == 2 and not out
-    assert "--gold file" in _one_line(err) and "missing.jsonl does not exist" in err
+    assert "missing.jsonl" in _one_line(err) and "cannot read the file" in err
 
 
 @pytest.mark.parametrize(
@@ -85,11 +84,12 @@ def test_eval_with_a_bad_gold_line_names_it_before_loading(
 def test_eval_shows_progress_unless_quiet(
     capsys: pytest.CaptureFixture[str], corpus: dict[str, Path]
 ) -> None:
-    argv = ["eval", "--gold", str(corpus["gold"]), "--docs", str(corpus["docs"])]
+    sets = [str(corpus["gold"]), str(corpus["root"] / "heldout.jsonl")]
+    argv = ["eval", "--gold", *sets, "--docs", str(corpus["docs"])]
     argv += ["--index", str(corpus["root"] / "index"), "--config", str(corpus["config"])]
     code, out, err = _run(capsys, *argv, "--out", str(corpus["root"] / "r1"))
     assert code == 0 and "hit@1" in out
-    assert "answering questions" in err and "2/2" in err
+    assert "tune · hybrid+scope" in err and "2/2" in err  # the tune set's questions
     code, out, err = _run(capsys, "-q", *argv, "--out", str(corpus["root"] / "r2"))
     assert code == 0 and "hit@1" in out and err == ""
 

@@ -1,26 +1,29 @@
-"""The CI gate: the default configuration on the dev gold set, with the default model.
+"""The CI gate: the default configuration on the tune and held-out sets, with the default model.
 
-Run alone with `pytest -m gate`. The harness's figures are also recomputed
-independently from `policyqa ask --jsonl` output, with docs/design.md's definitions.
+Only the held-out figures (and the tune - held-out gap) are checked, against the targets set
+in advance in eval/thresholds.toml. Run alone with `pytest -m gate`. The harness's figures
+are also recounted independently from `policyqa ask --jsonl` output, with the documented
+definitions: a passage is relevant when it comes from one of the question's documents and
+covers at least half of an occurrence of an evidence string in that document.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import tomllib
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from eval.gate import check, load_targets
 from eval.harness import evaluate
+from index.loaders import load_document
 from rag.config import Settings
 from tests.conftest import CORPUS, ROOT
 from ui.cli import main
 
-GOLD = ROOT / "eval" / "gold" / "dev.jsonl"
-THRESHOLDS = ROOT / "eval" / "thresholds.toml"
+GOLD = ROOT / "eval" / "gold"
+SETS = ("tune", "heldout")
 
 pytestmark = pytest.mark.gate
 
@@ -28,35 +31,101 @@ pytestmark = pytest.mark.gate
 @pytest.fixture(scope="module")
 def report(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("report")
-    evaluate(GOLD, CORPUS, corpus_index, Settings(), out)
+    evaluate([GOLD / f"{name}.jsonl" for name in SETS], CORPUS, corpus_index, Settings(), out)
     return json.loads((out / "metrics.json").read_text(encoding="utf-8"))
 
 
-def test_dev_metrics_stay_above_the_thresholds(report: dict) -> None:
-    limits = tomllib.loads(THRESHOLDS.read_text(encoding="utf-8"))
-    overall = report["overall"]
-    low = {k: (overall[k], v) for k, v in limits["min"].items() if overall[k] < v}
-    high = {k: (overall[k], v) for k, v in limits["max"].items() if overall[k] > v}
-    assert not low and not high, f"below minimum: {low}; above maximum: {high}"
+def test_heldout_meets_the_targets_set_in_advance(report: dict) -> None:
+    checks = check(load_targets(), report["sets"]["heldout"], report.get("gap"))
+    missed = [
+        f"{c.target.label} = {'n/a' if c.value is None else round(c.value, 3)} "
+        f"({'≥' if c.target.bound == 'min' else '≤'} {c.target.value:g})"
+        for c in checks
+        if not c.met
+    ]
+    assert not missed, "held-out targets not met: " + "; ".join(missed)
 
 
 def _norm(text: str) -> str:
-    return "".join(
-        ch for ch in unicodedata.normalize("NFKC", text).lower()
-        if not unicodedata.category(ch).startswith(("P", "Z", "S")) or ch in "%."
-    )  # fmt: skip
+    """Punctuation, separators and control characters removed; % and decimal points kept."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    kept = []
+    for i, ch in enumerate(text):
+        if ch == ".":
+            if 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+                kept.append(ch)
+        elif ch in "%‰" or (unicodedata.category(ch)[0] not in "PZC" and not ch.isspace()):
+            kept.append(ch)
+    return "".join(kept)
 
 
-def _covers(p: dict, doc: str, spans: list[tuple[int, int]]) -> bool:
-    return p["doc"] == doc and any(
-        min(p["end"], b) - max(p["start"], a) >= (b - a) / 2 for a, b in spans
-    )
+def _docs(g: dict) -> list[str]:
+    return [g["doc"]] if isinstance(g["doc"], str) else list(g["doc"] or [])
 
 
+def _relevant(p: dict, g: dict, texts: dict[str, str]) -> bool:
+    if p["doc"] not in _docs(g):
+        return False
+    text = texts[p["doc"]]
+    for quote in g["evidence"]:
+        at = text.find(quote)
+        while at != -1:
+            overlap = min(p["end"], at + len(quote)) - max(p["start"], at)
+            if overlap > 0 and 2 * overlap >= len(quote):
+                return True
+            at = text.find(quote, at + 1)
+    return False
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _recount(gold: list[dict], answers: list[dict], texts: dict[str, str]) -> dict[str, float]:
+    ranks, kp, cp, refused, traps, junk, regions = [], [], [], [], [], [], []
+    for g, a in zip(gold, answers, strict=True):
+        tags = g.get("tags") or []
+        if not _docs(g):
+            if "junk" in tags:
+                junk.append(not a["abstained"])
+            else:
+                traps.append(a["abstained"])
+            continue
+        flags = [_relevant(p, g, texts) for p in a["hits"][:10]]
+        ranks.append(flags.index(True) + 1 if any(flags) else None)
+        kp.append(_mean([_norm(k) in _norm(a["answer"]) for k in g["key_points"]]))
+        if a["citations"]:
+            cp.append(_mean([_relevant(c, g, texts) for c in a["citations"]]))
+        refused.append(a["abstained"])
+        if len(_docs(g)) > 1:
+            top = a["hits"][:10]
+            wanted = {p["region"] or p["doc"] for p, f in zip(top, flags, strict=True) if f}
+            cited = {c["region"] or c["doc"] for c in a["citations"] if _relevant(c, g, texts)}
+            if wanted:
+                regions.append(len(wanted & cited) / len(wanted))
+    return {
+        "hit@1": _mean([r == 1 for r in ranks]),
+        "hit@5": _mean([r is not None and r <= 5 for r in ranks]),
+        "mrr@10": _mean([1 / r if r else 0.0 for r in ranks]),
+        "key_point_recall": _mean(kp),
+        "citation_precision": _mean(cp),
+        "answerable_refused": _mean(refused),
+        "traps_declined": _mean(traps),
+        "junk_answered": sum(junk),
+        "region_coverage": _mean(regions),
+    }
+
+
+@pytest.mark.parametrize("name", SETS)
 def test_harness_agrees_with_an_independent_count_from_ask_jsonl(
-    report: dict, corpus_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    report: dict,
+    corpus_index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
+    path = GOLD / f"{name}.jsonl"
+    gold = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         "".join(json.dumps({"id": g["id"], "question": g["question"]}) + "\n" for g in gold),
@@ -65,26 +134,12 @@ def test_harness_agrees_with_an_independent_count_from_ask_jsonl(
     assert main(["ask", "--jsonl", str(questions), "--index", str(corpus_index)]) == 0
     answers = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [a["id"] for a in answers] == [g["id"] for g in gold]
-    hit1 = hit5 = rr = kp = 0.0
-    answerable = [(g, a) for g, a in zip(gold, answers, strict=True) if g["doc"]]
-    for g, a in answerable:
-        text = (CORPUS / g["doc"]).read_text(encoding="utf-8")
-        spans = [
-            (m.start(), m.end()) for e in g["evidence"] for m in re.finditer(re.escape(e), text)
-        ]
-        ranks = [i for i, p in enumerate(a["hits"][:10], 1) if _covers(p, g["doc"], spans)]
-        hit1 += bool(ranks and ranks[0] == 1)
-        hit5 += bool(ranks and ranks[0] <= 5)
-        rr += 1 / ranks[0] if ranks else 0.0
-        kp += sum(_norm(k) in _norm(a["answer"]) for k in g["key_points"]) / len(g["key_points"])
-    n = len(answerable)
-    overall = report["overall"]
-    assert hit1 / n == pytest.approx(overall["hit@1"], abs=1e-3)
-    assert hit5 / n == pytest.approx(overall["hit@5"], abs=1e-3)
-    assert rr / n == pytest.approx(overall["mrr@10"], abs=1e-3)
-    assert kp / n == pytest.approx(overall["key_point_recall"], abs=1e-3)
-    declined = [a["abstained"] for g, a in zip(gold, answers, strict=True) if not g["doc"]]
-    assert sum(declined) / len(declined) == pytest.approx(overall["abstention_recall"], abs=1e-3)
+    # HTML (GBK) and DOCX are read as the index reads them: offsets are into that text.
+    names = {doc for g in gold for doc in _docs(g)}
+    texts = {doc: load_document(CORPUS / doc, CORPUS).text for doc in names}
+    overall = report["sets"][name]["overall"]
+    for key, value in _recount(gold, answers, texts).items():
+        assert value == pytest.approx(overall[key], abs=1e-3), key
 
 
 def test_the_hydrogen_example(corpus_index: Path, capsys: pytest.CaptureFixture[str]) -> None:

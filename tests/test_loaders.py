@@ -89,9 +89,13 @@ def test_decoding_goes_by_bytes_not_by_extension(tmp_path: Path) -> None:
     [
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"  \r\n\t\n", "empty"),
-        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        ("photo.md", b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
+        ("data.txt", b"\x01\x02\x00\x00binary\x00", "binary"),
         ("bom-only.txt", b"\xef\xbb\xbf", "no text"),
-        ("legacy.doc", b"\xd0\xcf\x11\xe0", "unsupported file type"),
+        ("legacy.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "legacy Office"),
+        ("notes.doc", b"plain words", "unsupported file type '.doc'"),
+        ("archive.txt", b"\x1f\x8b\x08\x00", "a gzip archive"),
     ],
 )
 def test_unusable_files_raise_with_a_reason(
@@ -324,9 +328,18 @@ def test_discover_is_sorted_recursive_and_skips_hidden_and_sidecars(tmp_path: Pa
         "table.xlsx",
     ]:
         _write(tmp_path, name, b"x")
-    found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
-    assert found == ["a/y.DOCX", "a/z.pdf", "b.txt", "c.htm"]
-    assert ".docx" in SUPPORTED_SUFFIXES
+    found = discover(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in found.documents] == [
+        "a/y.DOCX",
+        "a/z.pdf",
+        "b.txt",
+        "c.htm",
+    ]
+    # Hidden entries and lock files pass silently; an unsupported file is listed.
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    assert [(s.path, s.reason) for s in found.skipped] == [
+        ("table.xlsx", f"unsupported file type '.xlsx' (supported: {supported})")
+    ]
 
 
 def test_nested_document_path_is_relative_with_slashes(tmp_path: Path) -> None:
@@ -340,7 +353,9 @@ def test_missing_documents_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_corpus_loads_unchanged() -> None:
-    paths = discover(CORPUS)
+    found = discover(CORPUS)
+    assert found.skipped == ()
+    paths = found.documents
     assert [p.name[:3] for p in paths] == ["000", "001", "002", "003", "004", "005", "006"]
     for path in paths:
         doc = load_document(path, CORPUS)
@@ -348,3 +363,214 @@ def test_corpus_loads_unchanged() -> None:
             assert doc.text == path.read_text(encoding="utf-8")
         assert doc.path == path.name
         assert doc.meta.title
+
+
+# --- files judged by their content -----------------------------------------------------
+
+
+def _nul_pdf() -> bytes:
+    """A one-page PDF whose font maps each glyph to a NUL and an ideograph ("\\x00第\\x00一"),
+    as two-byte CJK fonts with a sloppy ToUnicode map do (e.g. Noto CJK through fpdf2)."""
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        b"/CMapName /Test def /CMapType 2 def\n"
+        b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+        b"2 beginbfchar <41> <00007B2C> <42> <00004E00> endbfchar\n"
+        b"endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    )
+    content = b"BT /F1 12 Tf 72 720 Td (ABAB) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"endstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_pdf_text_loses_the_nuls_some_fonts_leave_in_it(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    data = _nul_pdf()
+    path = _write(tmp_path, "nul.pdf", data)
+    assert "\x00" in PdfReader(path).pages[0].extract_text()  # the reader's raw output
+    doc = _load(path, tmp_path)
+    assert doc.text == "第一第一"
+    assert doc.page_starts == (0,)
+
+
+def test_a_pdf_named_txt_is_read_as_a_pdf(tmp_path: Path) -> None:
+    path = tmp_path / "saved-as.txt"
+    _pdf(path, ["Page one.", "Page two."], None)
+    doc = _load(path, tmp_path)
+    assert doc.text == "Page one.\nPage two."
+    assert doc.page_starts == (0, len("Page one.") + 1)
+
+
+def test_a_docx_named_txt_is_read_as_a_docx(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("新乡高新区工作方案")
+    document.add_paragraph("一、总体要求")
+    path = tmp_path / "plan.txt"
+    document.save(str(path))
+    assert _load(path, tmp_path).text == "新乡高新区工作方案\n一、总体要求"
+
+
+def test_a_web_page_named_txt_is_read_as_a_web_page(tmp_path: Path) -> None:
+    page = "<!DOCTYPE html>\n<html><body><article><p>第一条 规划。</p></article></body></html>"
+    doc = _load(_write(tmp_path, "page.txt", page.encode("utf-8")), tmp_path)
+    assert doc.text == "第一条 规划。"
+
+
+@pytest.mark.parametrize(
+    ("name", "member", "reason"),
+    [
+        ("bundle.txt", "notes.txt", "a ZIP archive, not a document — unpack it"),
+        ("bundle.docx", "notes.txt", "corrupt .docx (no word/document.xml)"),
+        ("sheet.docx", "xl/workbook.xml", "an Excel workbook (.xlsx)"),
+        ("scan.txt", "OFD.xml", "an OFD document, not a supported document — export it as PDF"),
+    ],
+)
+def test_zip_files_that_are_no_docx_are_refused(
+    tmp_path: Path, name: str, member: str, reason: str
+) -> None:
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, "<x/>")
+    with pytest.raises(UnreadableDocument) as caught:
+        _load(path, tmp_path)
+    assert reason in caught.value.reason
+
+
+def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(UnreadableDocument, match="not a regular file"):
+        _load(tmp_path / "pipe.txt", tmp_path)
+
+
+def test_a_file_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    outside = _write(tmp_path, "outside.txt", EXPECTED.encode("utf-8"))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "link.txt").symlink_to(outside)
+    with pytest.raises(UnreadableDocument, match="outside the documents folder"):
+        _load(tmp_path / "docs" / "link.txt", tmp_path / "docs")
+
+
+def test_a_file_over_the_limit_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "big.txt", EXPECTED.encode("utf-8") * 100)
+    with pytest.raises(UnreadableDocument, match="too large"):
+        load_document(path, tmp_path, max_bytes=1024)
+    assert load_document(path, tmp_path, max_bytes=1024 * 1024).text
+
+
+def test_sidecar_sets_the_publication_date(tmp_path: Path) -> None:
+    path = _write(tmp_path, "plan.txt", EXPECTED.encode("utf-8"))
+    sidecar_path(path).write_text(
+        json.dumps({"date": "2021-10-14", "published": "2025-01-17"}), encoding="utf-8"
+    )
+    meta = _load(path, tmp_path).meta
+    assert (meta.date, meta.published) == ("2021-10-14", "2025-01-17")
+    for bad, words in [
+        ({"published": "2025年1月17日"}, "'published' must be yyyy-mm-dd"),
+        ({"title": "规划\n第二行"}, "'title' must be one line of text"),
+    ]:
+        sidecar_path(path).write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+        with pytest.raises(UnreadableDocument, match=words):
+            _load(path, tmp_path)
+
+
+NOTICE_PAGE = """<html><head><meta charset="utf-8"><title>某市人民政府门户网站</title></head>
+<body><div class="nav">首页 &gt; 政策文件</div>
+<div class="article">
+<table>
+<tr><td>索 引 号：</td><td>11410700/2023-00123</td><td>主题分类：</td><td>工业、交通</td></tr>
+<tr><td>发布机构：</td><td>某市人民政府门户网站</td><td>成文日期：</td><td>2023年04月28日</td></tr>
+<tr><td>标 题：</td><td>某市人民政府关于印发某市先进制造业发展规划的通知</td></tr>
+<tr><td>发文字号：</td><td>某政〔2023〕12号</td><td>发布日期：</td><td>2023年05月06日</td></tr>
+</table>
+<h1>某市人民政府关于印发某市先进制造业发展规划的通知</h1>
+<p>各县(市)、区人民政府，市人民政府各部门：</p>
+<p>现将《某市先进制造业发展规划》印发给你们，请认真贯彻执行。</p>
+<p>某市人民政府</p><p>2023年4月28日</p>
+<h2>某市先进制造业发展规划</h2>
+<p>一、发展基础</p><p>某市高新区先进制造业规模持续扩大，某市高新区产值增长。</p>
+</div></body></html>"""
+
+
+def test_an_html_notice_is_dated_by_its_signing_not_by_the_page(tmp_path: Path) -> None:
+    doc = _load(_write(tmp_path, "notice.html", NOTICE_PAGE.encode("utf-8")), tmp_path)
+    meta = doc.meta
+    assert (meta.date, meta.published) == ("2023-04-28", "2023-05-06")
+    assert meta.issuer == "某市人民政府"  # the page names a website, the notice its issuer
+    assert meta.doc_number == "某政〔2023〕12号"
+    assert meta.title == "某市先进制造业发展规划"
+
+
+def test_a_docx_notice_signed_at_the_end(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for line in [
+        "某区科技创新促进办法",
+        "第一条 为促进科技创新，制定本办法。",
+        "第二条 本办法自发布之日起施行。",
+        "某区科学技术局",
+        "2022年3月1日",
+    ]:
+        document.add_paragraph(line)
+    path = tmp_path / "rules.docx"
+    document.save(str(path))
+    meta = _load(path, tmp_path).meta
+    assert (meta.title, meta.issuer, meta.date, meta.published) == (
+        "某区科技创新促进办法",
+        "某区科学技术局",
+        "2022-03-01",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "issuer", "date", "published"),
+    [
+        # A GBK web notice: signed at its end, published per its <meta name="PubDate">.
+        ("005_7c34d92de06d191d.html", "汀澜高新区管委会", "2024-03-15", "2024-03-19"),
+        # A Word action plan signed under its task table; no publication date.
+        ("006_a3c0b07a9c1e5341.docx", "鹭岭高新技术产业开发区管理委员会", "2024-05-20", ""),
+    ],
+)
+def test_corpus_web_and_word_documents_are_dated_by_their_signing(
+    name: str, issuer: str, date: str, published: str
+) -> None:
+    meta = load_document(CORPUS / name, CORPUS).meta
+    assert (meta.issuer, meta.date, meta.published) == (issuer, date, published)
+
+
+def test_a_web_pages_meta_pubdate_is_its_publication_date(tmp_path: Path) -> None:
+    page = (
+        '<html><head><meta charset="utf-8"><meta name="PubDate" content="2023-06-01 09:00">'
+        '<meta name="SiteName" content="某市人民政府门户网站"></head><body><article>'
+        "<h1>某区产业发展规划</h1><p>为推动高质量发展，制定本规划。</p></article></body></html>"
+    )
+    meta = _load(_write(tmp_path, "plan.html", page.encode("utf-8")), tmp_path).meta
+    assert (meta.date, meta.published, meta.issuer) == ("2023-06-01", "2023-06-01", "")

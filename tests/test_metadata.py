@@ -23,18 +23,20 @@ CORPUS_META = {
     "000": DocMeta(
         title="河源市高新区国民经济和社会发展第十四个五年规划(2021-2025)",
         region="河源高新区",
-        issuer="河源国家高新区",
-        date="2022-03-09",
+        issuer="河源国家高新区",  # the page's 来源: the zone, a body (not a website)
+        date="2022-03-09",  # no signing date in the text: dated by the page
         doc_number="",
         period="2021-2025",
+        published="2022-03-09",
     ),
     "001": DocMeta(
         title="新乡高新区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要",
         region="新乡高新区",
         issuer="新乡高新区管委会",
-        date="2025-01-17",
+        date="2021-10-14",  # signed under the notice; the page published it in 2025
         doc_number="新开〔2021〕91号",
         period="2021-2025",
+        published="2025-01-17",
     ),
     "002": DocMeta(
         title=(
@@ -43,25 +45,28 @@ CORPUS_META = {
         ),
         region="广州市黄埔区/广州开发区",
         issuer="中共广州市黄埔区委 中共广州开发区工委",
-        date="2021-02-10",
+        date="2021-01-22",  # (2021年1月22日…会议通过) under the title
         doc_number="",
         period="2021-2025",
+        published="2021-02-10",
     ),
     "003": DocMeta(
         title="襄阳高新区国民经济和社会发展第十四个五年规划和二0三五年远景目标纲要",
         region="襄阳高新区",
-        issuer="襄阳政府网",
-        date="2022-11-08",
+        issuer="",  # the page's 发布机构 is 襄阳政府网, a website, not an issuing body
+        date="2022-11-08",  # the page's 发文日期
         doc_number="",  # the page says 文号: 无
         period="2021-2025",
+        published="2022-11-08",
     ),
     "004": DocMeta(
         title="新乡高新区深化改革创新加快推动高质量发展工作方案",
         region="新乡高新区",
         issuer="",
-        date="2020-08-22",
+        date="2020-03-31",  # signed under the notice
         doc_number="新开〔2020〕28号",
         period="",
+        published="2020-08-22",
     ),
 }
 
@@ -80,6 +85,103 @@ def test_notice_title_broken_over_lines_without_book_quotes() -> None:
     assert meta.title == "某市经开区产业发展三年行动计划"
     assert meta.issuer == "某市经开区管委会"
     assert meta.date == "2021-10-14"
+
+
+def test_signing_date_under_the_text_not_the_page_date() -> None:
+    text = (
+        "发布日期:2023-05-06\n"
+        "某市人民政府办公室关于印发某市数字经济发展行动方案的通知\n"
+        "某政办〔2023〕7号\n"
+        "各区人民政府,市政府各部门:\n"
+        "《某市数字经济发展行动方案》已经市政府同意,现印发给你们,请认真贯彻执行。\n"
+        "某市人民政府办公室\n"
+        "2023年4月28日\n"
+        "某市数字经济发展行动方案\n"
+        "为加快数字经济发展,制定本方案。\n"
+    )
+    meta = extract_meta(text, boilerplate_spans(text))
+    assert (meta.date, meta.published) == ("2023-04-28", "2023-05-06")
+    assert meta.issuer == "某市人民政府办公室"
+    assert meta.title == "某市数字经济发展行动方案"
+
+
+def test_labelled_signing_date_beats_everything_else() -> None:
+    text = (
+        "索 引 号: | 000014349/2021-00100 | 主题分类: | 科技、教育\n"
+        "发文机关: | 国务院办公厅 | 成文日期: | 2021年10月14日\n"
+        "标 题: | 国务院办公厅关于进一步支持大学生创新创业的指导意见\n"
+        "发文字号: | 国办发〔2021〕35号 | 发布日期: | 2021年10月20日\n"
+        "各省、自治区、直辖市人民政府:\n"
+        "大学生是大众创业万众创新的生力军。\n"
+    )
+    meta = extract_meta(text, boilerplate_spans(text))
+    assert (meta.date, meta.published) == ("2021-10-14", "2021-10-20")
+    assert meta.issuer == "国务院办公厅"
+    assert meta.doc_number == "国办发〔2021〕35号"
+
+
+def test_signature_at_the_end_dates_the_document_and_names_the_issuer() -> None:
+    text = (
+        "某区促进先进制造业发展若干措施\n"
+        "第一条 为促进先进制造业高质量发展,制定本措施。\n"
+        "第二条 本措施自发布之日起施行。\n"
+        "某区工业和信息化局\n"
+        "二〇二二年三月一日\n"
+        "(此件公开发布)\n"
+    )
+    meta = extract_meta(text, boilerplate_spans(text))
+    assert (meta.date, meta.published) == ("2022-03-01", "")
+    assert meta.issuer == "某区工业和信息化局"
+
+
+def test_a_signature_under_a_closing_table() -> None:
+    text = (
+        "某区数字经济行动方案\n为加快发展，制定本方案。\n"
+        "序号 | 任务 | 牵头单位\n1 | 建设智算中心 | 数据资源管理局\n"
+        "某区高新技术产业开发区管理委员会\n2024年5月20日\n"
+    )
+    meta = extract_meta(text)
+    assert (meta.issuer, meta.date) == ("某区高新技术产业开发区管理委员会", "2024-05-20")
+
+
+def test_a_date_cell_ending_a_table_is_no_signature() -> None:
+    text = "某区重点项目表\n制定下表。\n项目\n完成时限\n厂房建设\n2022年12月31日\n"
+    assert extract_meta(text).date == ""
+    assert extract_meta(text.replace("制定下表。\n", "")).date == ""
+
+
+def test_page_date_above_the_text_is_the_publication_date() -> None:
+    text = "某区工作要点\n2022-05-06\n推动高质量发展。\n2021年\n"
+    meta = extract_meta(text, boilerplate_spans(text))
+    assert (meta.date, meta.published) == ("2022-05-06", "2022-05-06")
+
+
+@pytest.mark.parametrize(
+    ("source", "issuer"),
+    [
+        ("发布机构: 襄阳政府网", ""),
+        ("发布机构: 中国政府网 www.gov.cn", ""),
+        ("发布机构: 某市人民政府门户网站", ""),
+        ("发布机构: 无", ""),
+        ("来源: 人民日报", ""),  # media, not a body
+        ("来源: 某市发展改革委", "某市发展改革委"),
+        ("来源: 某市高新区", "某市高新区"),
+        ("发布机构: 某市科学技术局", "某市科学技术局"),
+    ],
+)
+def test_a_website_or_newspaper_is_not_an_issuer(source: str, issuer: str) -> None:
+    text = f"{source}\n某市科技创新发展规划\n为推动科技创新,制定本规划。\n"
+    assert extract_meta(text, boilerplate_spans(text)).issuer == issuer
+
+
+@pytest.mark.parametrize("line", ["# 某区产业规划", "## 某区产业规划 ##", "**某区产业规划**"])
+def test_markdown_title_loses_its_markup(line: str) -> None:
+    text = f"{line}\n\n## 一、总体要求\n推动高质量发展。\n"
+    assert extract_meta(text).title == "某区产业规划"
+
+
+def test_control_characters_never_reach_a_title() -> None:
+    assert extract_meta("某区\x1b[31m产业发展规划\n正文。\n").title == "某区[31m产业发展规划"
 
 
 def test_labelled_fields_win_and_none_means_no_number() -> None:
@@ -181,3 +283,16 @@ def test_plan_periods_are_derived_from_the_year_not_listed() -> None:
     assert plan_years(15) == (2026, 2030)
     assert plan_years(16) == (2031, 2035)
     assert plans_named("十五分钟生活圈") == []
+
+
+def test_counting_all_names_at_once_equals_str_count() -> None:
+    import random
+
+    from rag.reading.ngrams import count_all
+
+    rng = random.Random(5)
+    alphabet = "新乡高区发展市a。\n𠮷"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        names = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))) for _ in range(8)]
+        assert count_all(text, names) == {name: text.count(name) for name in names}

@@ -14,8 +14,9 @@ import pytest
 
 from index.build import build_index
 from index.service import QAService
-from rag.config import EmbeddingSettings, LLMSettings, Settings
+from rag.config import LLMSettings, Settings
 from tests.llm_server import Behaviour, LLMServer
+from tests.small_corpus import tiny_model_settings
 from tests.tiny_model import build_tiny_model
 from ui.auth import AuthFileError, auth_line, hash_password, read_auth_file, verify_password
 from ui.cli import main
@@ -81,8 +82,7 @@ def build_ui_index(folder: Path, home: Path) -> tuple[Path, Settings]:
     for name, text in UI_DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
     model = build_tiny_model(folder / "model")
-    embedding = EmbeddingSettings(model=str(model), query_prompt="", passage_prompt="")
-    settings = Settings(embedding=embedding)
+    settings = tiny_model_settings(model)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("POLICYQA_HOME", str(home))
         build_index(docs, folder / "index", settings)

@@ -6,11 +6,14 @@ import argparse
 from pathlib import Path
 
 from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
-from ui.checks import check_folder, check_readable_file
+from ui.checks import check_folder
+from ui.cmd_index import SCALED
+from ui.cmd_index import STAGES as BUILD_STAGES
 from ui.progress import StageBars
 
 DEFAULT_OUT = Path("reports/eval")
-STAGES = {"questions": "answering questions"}
+# A missing index is built first; then each set's questions are asked.
+STAGES = {**BUILD_STAGES, "questions": "answering questions"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,12 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "eval",
         help="measure the index and answers against a gold Q&A set",
         description=(
-            "Ask every gold question, then write metrics.json, per_item.jsonl, summary.md,\n"
-            "PNG charts and TREC run/qrels files into --out. --compare runs several named\n"
-            f"configurations side by side: {', '.join(CONFIGS)} (default {DEFAULT})."
+            "Ask every question of each gold set (named by its file stem: tune, heldout,\n"
+            "dev), then write one report into --out: metrics.json, per_item.jsonl,\n"
+            "summary.md (sets side by side, the tune - held-out gap, held-out targets and\n"
+            "failures by cause), PNG charts and TREC run/qrels files. --compare runs several\n"
+            f"named configurations side by side: {', '.join(CONFIGS)} (default {DEFAULT})."
         ),
     )
-    ev.add_argument("--gold", type=Path, required=True, metavar="FILE", help="gold set (JSONL)")
+    ev.add_argument(
+        "--gold", type=Path, nargs="+", required=True, metavar="FILE",
+        help="gold sets (JSONL), evaluated with the same index and configurations",
+    )  # fmt: skip
     ev.add_argument(
         "--docs", type=Path, default=DEFAULT_DOCS, metavar="DIR",
         help=f"documents the gold set refers to (default: {DEFAULT_DOCS})",
@@ -44,9 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="configurations to run side by side",
     )  # fmt: skip
     ev.add_argument(
-        "--tune-abstention", action="store_true",
-        help="learn the abstention thresholds from the gold set and write them to "
-        "OUT/abstention.toml (copy into policyqa.toml to use them)",
+        "--learn", action="store_true",
+        help="first learn the answer layer's weights ([evidence], [abstention]) on the tune "
+        "set and write them to OUT/learned.toml (copy into policyqa.toml to use them); "
+        "the report is of the configuration as given",
     )  # fmt: skip
     ev.set_defaults(run=run)
 
@@ -54,20 +63,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def error_codes() -> dict[type[Exception], int]:
     """A bad gold set or configuration name is bad input (exit 2)."""
     from eval.configs import UnknownConfigError
+    from eval.gate import TargetsError
     from eval.gold import GoldSetError
 
-    return {GoldSetError: 2, UnknownConfigError: 2}
+    return {GoldSetError: 2, UnknownConfigError: 2, TargetsError: 1}
+
+
+SHOWN = (
+    ("hit@1", "hit@1"),
+    ("hit@5", "hit@5"),
+    ("mrr@10", "mrr@10"),
+    ("key_point_recall", "key points"),
+    ("citation_precision", "citation precision"),
+    ("answerable_refused", "refused"),
+    ("traps_declined", "traps declined"),
+    ("junk_answered", "junk answered"),
+)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the gold set, folders and names, then evaluate and print the headline metrics."""
+    """Check folders and names, then evaluate and print each set's figures.
+
+    The harness checks every gold set (files, lines, evidence) before it builds or asks.
+    """
     from eval.configs import configured
-    from eval.gold import load_gold
     from index.config import load_settings
     from rag.config import Settings
 
-    check_readable_file(args.gold, "--gold file")
-    load_gold(args.gold)  # every line checked now; evidence once the documents are read
     check_folder(args.docs, "--docs folder")
     for name in args.compare:
         configured(Settings(), name)
@@ -75,21 +97,37 @@ def run(args: argparse.Namespace) -> int:
 
     from eval.harness import evaluate
 
-    with StageBars(STAGES, enabled=args.quiet == 0) as bars:
+    with StageBars(STAGES, enabled=args.quiet == 0, scaled=SCALED) as bars:
         result = evaluate(
             args.gold, args.docs, args.index, settings, args.out, tuple(args.compare),
-            progress=bars.update, tune=args.tune_abstention,
+            progress=bars.update, learning=args.learn,
         )  # fmt: skip
-    shown = ("hit@1", "hit@5", "mrr@10", "key_point_recall", "citation_precision")
-    shown += ("abstention_recall", "false_abstention_rate")
-    figures = "  ".join(f"{key} {result.overall[key]:.3f}" for key in shown)
-    print(f"{result.primary}: {figures}")
+    print(f"configuration {result.primary}")
+    width = max(len(name) for name in result.sets)
+    for name, overall in result.sets.items():
+        figures = "  ".join(f"{label} {_fmt(overall.get(key))}" for key, label in SHOWN)
+        print(f"  {name:<{width}}  {figures}")
+    if result.gap is not None:
+        gap = "  ".join(f"{key} {value:+.3f}" for key, value in result.gap.items())
+        print(f"  tune - heldout gap: {gap}")
+    if result.targets:
+        met = sum(t["met"] for t in result.targets)
+        missed = ", ".join(t["target"] for t in result.targets if not t["met"])
+        print(f"  held-out targets met: {met} of {len(result.targets)}" + (
+            f" (not met: {missed})" if missed else ""
+        ))  # fmt: skip
     print(f"report: {result.files.summary}")
-    if result.thresholds is not None:
-        t = result.thresholds
+    if result.learned is not None:
+        learned = result.learned
         print(
-            f"learned abstention thresholds (recall {t.abstention_recall:.2f}, false "
-            f"{t.false_abstention_rate:.3f}), written to {args.out / 'abstention.toml'}:\n"
-            + t.toml()
+            f"learned on tune: key points {learned.key_points:.3f}, citation precision "
+            f"{learned.citation_precision:.3f}, refused {learned.refused:.3f}, traps declined "
+            f"{learned.traps_declined:.3f}; weights in {args.out / 'learned.toml'}"
         )
     return 0
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "n/a" if value is None else str(value)

@@ -21,6 +21,7 @@ STAGES = {
     "embed": "embedding",
     "write": "writing index",
 }
+SCALED = ("load", "chunk")  # reading counts bytes and chunking characters
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +96,7 @@ def _build(args: argparse.Namespace) -> int:
     check_folder(args.docs, "--docs folder")
     overrides = {"embedding.model": args.model} if args.model else {}
     settings = load_settings(args.config, overrides)
-    with StageBars(STAGES, enabled=args.quiet == 0) as bars:
+    with StageBars(STAGES, enabled=args.quiet == 0, scaled=SCALED) as bars:
         report = build_index(args.docs, args.index, settings, progress=bars.update)
     print(format_report(report))
     return 0

@@ -1,75 +1,154 @@
-"""From retrieved passages to the Answer every entry point shows, per region when mixed."""
+"""From a Query to the Answer every entry point shows: retrieve, choose evidence, decide, cite.
+
+A question naming no region whose passages come from several regions, and a question
+comparing named regions, are answered region by region: each region's own best evidence
+(its own figure where it has one), under a heading per region, cited like any answer,
+with a notice naming the regions the index holds no answer for.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from rag.answering.answer import compose_extractive
+import numpy as np
+
+from rag.answering.abstain import decide
+from rag.answering.compose import choose, cite, lines
+from rag.answering.evidence import candidates
 from rag.answering.query import Query
-from rag.answering.retrieve import RetrievalResult
-from rag.config import AnswerSettings
+from rag.answering.retrieve import HybridRetriever, RetrievalResult
+from rag.answering.scope import Scope
+from rag.config import Settings
 from rag.lexicon import NOT_FOUND
 from rag.types import Answer, Citation, DocMeta, Hit
 
 MIXED_REGIONS = "问题未指明地区，检索到的内容来自多个地区，以下按地区分别作答。"
+COMPARED = "以下按问题所列地区分别作答。"
 WEAK_EVIDENCE = "相关度较低：以下为可能相关的段落，请核对原文。"
 NOT_A_QUESTION = "这不像是一个关于政策文件的问题，请换一种问法。"
+NO_ANSWER_IN = "以下地区的文件中未找到相关内容：{regions}。"
+UNNAMED_REGION = "未标明地区"
+SHOWN_MISSING = 8  # regions named in the 'no answer' notice before 等
 _CITE = re.compile(r"\[(\d+)\]")
-_MAX_REGION_BLOCKS = 3
+
+UnitVectors = Callable[[Sequence[int]], list[np.ndarray]]
 
 
-def answer_question(
-    result: RetrievalResult, docs: Mapping[str, DocMeta], settings: AnswerSettings
+@dataclass(frozen=True)
+class Reply:
+    """What one question got: the retrieval it rests on and the answer."""
+
+    result: RetrievalResult
+    answer: Answer
+
+
+class Answerer:
+    """Retrieval and extractive composition over one index."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        unit_vectors: UnitVectors,
+        encode_query: Callable[[str], np.ndarray],
+        docs: Mapping[str, DocMeta],
+        settings: Settings,
+    ) -> None:
+        self.retriever = retriever
+        self.unit_vectors = unit_vectors
+        self.encode_query = encode_query
+        self.docs = docs
+        self.settings = settings
+        self.regions = tuple(sorted({m.region for m in docs.values() if m.region}))
+
+    def reply(self, query: Query, k: int | None = None) -> Reply:
+        """Retrieve for the query and answer it (or decline, saying why)."""
+        if query.problem:
+            empty = RetrievalResult(query, (), ())
+            return Reply(empty, Answer(query.text, NOT_FOUND, (), True, notices=(NOT_A_QUESTION,)))
+        result = self.retriever.search(query, k)
+        hits = list(result.hits)
+        if query.unknown_place:
+            notice = f"已收录的文件不涉及“{query.unknown_place}”。"
+            return Reply(
+                result,
+                Answer(query.text, NOT_FOUND, (), True, "extractive", (notice,), tuple(hits)),
+            )
+        if query.compares or result.mixed_regions:
+            return Reply(result, self._per_region(query, result))
+        return Reply(result, _with_weak_notice(self.compose(query, hits)))
+
+    def compose(self, query: Query, hits: Sequence[Hit]) -> Answer:
+        """The extractive answer from these passages, or 'not found' when they don't say."""
+        s = self.settings
+        passages = list(hits[: s.answer.passages])
+        vectors = self.unit_vectors([h.row for h in passages])
+        query_vector = self.encode_query(query.text) if passages else None
+        found = candidates(query, passages, vectors, query_vector, s.evidence)
+        chosen = choose(query, found, passages, s.answer, s.evidence)
+        decision = decide(query, chosen, passages, s.abstention)
+        if not decision.answers:
+            return Answer(
+                query.text, NOT_FOUND, (), True, "extractive", (), tuple(hits), decision.probability
+            )
+        citations, text = cite(lines(query, chosen, passages), passages, self.docs)
+        return Answer(
+            query.text, text, citations, False, "extractive", (), tuple(hits), decision.probability
+        )
+
+    def _per_region(self, query: Query, result: RetrievalResult) -> Answer:
+        """One cited block per region, so staff see which plan says what."""
+        s = self.settings.answer
+        named = query.scope.regions if query.compares else result.regions
+        regions = list(dict.fromkeys(named))[: s.region_blocks]
+        blocks: list[str] = []
+        citations: list[Citation] = []
+        answered: list[str] = []
+        for region in regions:
+            scope = Scope((region,), query.scope.docs, query.scope.source)
+            own = self.retriever.search(query, s.region_passages, scope).hits
+            part = self.compose(query, own)
+            if part.abstained:
+                continue
+            offset = len(citations)
+            text = _CITE.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text)
+            blocks.append(f"【{region or UNNAMED_REGION}】\n{text}")
+            citations.extend(dataclasses.replace(c, n=c.n + offset) for c in part.citations)
+            answered.append(region)
+        hits = result.hits
+        if not blocks:
+            return _with_weak_notice(
+                Answer(query.text, NOT_FOUND, (), True, "extractive", (), hits)
+            )
+        pool = query.scope.regions if query.compares else self.regions
+        missing = [r for r in pool if r not in answered]
+        notices = [COMPARED if query.compares else MIXED_REGIONS]
+        if missing:
+            shown = "、".join(missing[:SHOWN_MISSING]) + (
+                "等" if len(missing) > SHOWN_MISSING else ""
+            )
+            notices.append(NO_ANSWER_IN.format(regions=shown))
+        return Answer(
+            query.text,
+            "\n\n".join(blocks),
+            tuple(citations),
+            False,
+            "extractive",
+            tuple(notices),
+            hits,
+        )
+
+
+def _declined(
+    query: Query, hits: Sequence[Hit], notices: tuple[str, ...], support: float | None = None
 ) -> Answer:
-    """The extractive Answer for a retrieval result, abstaining when the documents don't say."""
-    query, hits = result.query, list(result.hits)
-    if query.problem:
-        return Answer(query.text, NOT_FOUND, (), True, "extractive", (NOT_A_QUESTION,))
-    if query.unknown_place:
-        notice = f"已收录的文件不涉及“{query.unknown_place}”。"
-        return Answer(query.text, NOT_FOUND, (), True, "extractive", (notice,), tuple(hits))
-    if result.mixed_regions:
-        return _per_region(query, hits, docs, settings)
-    return _with_weak_notice(compose_extractive(query, hits, settings, docs))
+    """The honest 'not found', keeping the closest passages as 可能相关."""
+    return Answer(query.text, NOT_FOUND, (), True, "extractive", notices, tuple(hits), support)
 
 
 def _with_weak_notice(answer: Answer) -> Answer:
     if answer.abstained and answer.hits and WEAK_EVIDENCE not in answer.notices:
         return dataclasses.replace(answer, notices=(*answer.notices, WEAK_EVIDENCE))
     return answer
-
-
-def _per_region(
-    query: Query,
-    hits: list[Hit],
-    docs: Mapping[str, DocMeta],
-    settings: AnswerSettings,
-) -> Answer:
-    """One cited block per region, so a staff member sees which plan says what."""
-    regions = list(dict.fromkeys(h.chunk.region for h in hits))[:_MAX_REGION_BLOCKS]
-    blocks: list[str] = []
-    citations: list[Citation] = []
-    for region in regions:
-        own: Sequence[Hit] = [h for h in hits if h.chunk.region == region]
-        part = compose_extractive(query, own, settings, docs)
-        if part.abstained:
-            continue
-        offset = len(citations)
-        text = _CITE.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text)
-        blocks.append(f"【{region or '未标明地区'}】\n{text}")
-        citations.extend(dataclasses.replace(c, n=c.n + offset) for c in part.citations)
-    if not blocks:
-        return _with_weak_notice(
-            Answer(query.text, NOT_FOUND, (), True, "extractive", (), tuple(hits))
-        )
-    return Answer(
-        query.text,
-        "\n\n".join(blocks),
-        tuple(citations),
-        False,
-        "extractive",
-        (MIXED_REGIONS,),
-        tuple(hits),
-    )

@@ -32,6 +32,9 @@ _WHAT_IS = re.compile(lx.WHAT_IS_CUES)
 _PER_ITEM = re.compile(lx.PER_ITEM_CUES)
 _COUNT = re.compile(lx.COUNT_CUE)
 _YEAR = re.compile(lx.YEAR_CUE)
+_ASKED_MEASURE = re.compile(lx.ASKED_MEASURE)
+_SHARE = re.compile(lx.SHARE_CUES)
+_MONEY = re.compile(lx.MONEY_CUES)
 _FILLER = re.compile(
     "|".join(map(re.escape, sorted(lx.FILLER_WORDS, key=len, reverse=True)))
     + f"|[{re.escape(lx.FILLER_MARKS)}\\s]"
@@ -61,12 +64,19 @@ class Query:
     years: tuple[str, ...] = ()  # years it pins down (2019年 → "2019")
     wants: str = EXPLAIN  # NUMBER, LIST, TARGET or EXPLAIN
     asks_figure: bool = False  # 多少/几/比例 …, also inside a list question (各自多少)
+    measure: str = (
+        ""  # what the figure is counted in, when the question says (多少家 → 家, 比例 → %)
+    )
     count: int = 0  # how many items it says there are (四大 → 4), or 0
     per_item: bool = False  # asks for each item's own details (各自/分别)
     time_scopes: frozenset[str] = frozenset()  # lexicon TARGET / ACHIEVEMENT / LONG_RANGE
     terms: tuple[tuple[str, float], ...] = ()  # key bigrams and their weights
     unknown_terms: frozenset[str] = frozenset()  # key bigrams no indexed passage uses
     search_terms: tuple[str, ...] = ()  # BM25 terms
+    content_terms: tuple[tuple[str, float], ...] = ()  # its words naming what is asked, weighted
+    expansions: tuple[
+        str, ...
+    ] = ()  # full forms of the abbreviations it uses (高企 → 高新技术企业)
     unknown_place: str = ""  # a zone it names that no indexed document concerns
     problem: str = ""  # why the text is not a question at all; "" when it is one
 
@@ -160,10 +170,11 @@ class QueryAnalyzer:
         if problem:
             return Query(text, problem=problem)
         scope, words, period = self._scope(text, region, doc)
-        key = _FILLER.sub(" ", _without(text, words))
+        expansions = _expansions(text)
+        key = _FILLER.sub(" ", _without(text, words)) + " " + " ".join(expansions)
         grams = sorted(bigrams(key))
         terms = tuple((g, self._weights.weight(g)) for g in grams)
-        tokens = self._tokenize(text)
+        tokens = self._tokenize(" ".join([text, *expansions]))
         search = tuple(
             t for t in tokens if t not in lx.QUESTION_TERMS and not any(t in w for w in words)
         )
@@ -174,16 +185,26 @@ class QueryAnalyzer:
             scope=scope,
             scope_words=words,
             period=period,
-            years=tuple(_YEAR.findall(text)),
+            years=tuple(dict.fromkeys(lx.year_number(y) for y in _YEAR.findall(text))),
             wants=_wants(text, asks_figure),
             asks_figure=asks_figure,
+            measure=_measure(text) if asks_figure else "",
             count=max(counts, default=0),
             per_item=bool(_PER_ITEM.search(text)),
             time_scopes=_time_scopes(text),
             terms=terms,
             unknown_terms=frozenset(g for g in grams if not self._weights.known(g)),
             search_terms=search,
+            content_terms=self._content_terms(search),
+            expansions=expansions,
             unknown_place=self._unknown_place(text),
+        )
+
+    def _content_terms(self, search: Sequence[str]) -> tuple[tuple[str, float], ...]:
+        """Search terms of two characters or more, each weighted by its rarest bigram."""
+        words = dict.fromkeys(t for t in search if len(t) > 1)
+        return tuple(
+            (t, max(self._weights.weight(g) for g in bigrams(t))) for t in words if bigrams(t)
         )
 
     def _problem(self, text: str) -> str:
@@ -256,8 +277,8 @@ class QueryAnalyzer:
     def _unknown_place(self, text: str) -> str:
         """A zone the question leads with that no indexed document concerns or mentions."""
         m = _LEADING_ZONE.match(text)
-        if m is None:
-            return ""
+        if m is None or set(m.group(1)) & lx.NOT_IN_PLACE_NAMES:
+            return ""  # 各高新区, 全区: no place named
         stem, name = m.group(1), m.group(1) + m.group(2)
         for aliases in self._aliases.values():
             if any(a in name or name in a or a.startswith(stem) for a in aliases):
@@ -282,6 +303,23 @@ def _periods_named(text: str) -> list[tuple[str, str]]:
         if plans:
             found.append((m.group(0), lx.period_of_plan(plans[0])))
     return found
+
+
+def _expansions(text: str) -> tuple[str, ...]:
+    """Full forms of the abbreviations the question uses."""
+    lowered = text.lower()
+    found = [f for a, fulls in lx.ABBREVIATIONS.items() if a.lower() in lowered for f in fulls]
+    return tuple(dict.fromkeys(found))
+
+
+def _measure(text: str) -> str:
+    """The measure word the asked figure is counted in: 家, "%" for a share, "元" for money."""
+    m = _ASKED_MEASURE.search(text)
+    if m:
+        return m.group(1)
+    if _MONEY.search(text):
+        return "元"
+    return "%" if _SHARE.search(text) else ""
 
 
 def _wants(text: str, asks_figure: bool) -> str:

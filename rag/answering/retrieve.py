@@ -108,6 +108,7 @@ class HybridRetriever:
                 dense_at.get(row, (None, None))[0],
                 sparse_at.get(row),
                 dense_at.get(row, (None, None))[1],
+                row,
             )
             for position, (row, score) in enumerate(ranked[:k], start=1)
         )

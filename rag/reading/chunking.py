@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from rag.config import ChunkSettings
 from rag.reading.clean import boilerplate_spans
@@ -21,8 +22,14 @@ _WS = " \t\r\n\u3000\xa0"
 _CONTENT = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]")
 
 
-def chunk_document(doc: SourceDoc, settings: ChunkSettings) -> list[Chunk]:
-    """Cut a document into passages that never cross a section boundary."""
+def chunk_document(
+    doc: SourceDoc, settings: ChunkSettings, progress: Callable[[int], None] | None = None
+) -> list[Chunk]:
+    """Cut a document into passages that never cross a section boundary.
+
+    `progress` is told the offset reached after each section, so a huge document shows
+    how far chunking has come.
+    """
     if settings.strategy == "recursive":
         return _plain_chunks(doc, settings)
     if settings.strategy != "sections":
@@ -36,6 +43,8 @@ def chunk_document(doc: SourceDoc, settings: ChunkSettings) -> list[Chunk]:
         for piece_start, piece_end in _subtract(start, end, skip):
             for s, e, body, table in _split_region(doc.text, piece_start, piece_end, settings):
                 chunks.append(_make_chunk(doc, path, s, e, body, settings.headers, table))
+        if progress is not None:
+            progress(end)
     return chunks
 
 
@@ -71,10 +80,16 @@ def _regions(text: str, sections: Sequence) -> Iterator[tuple[int, int, tuple[st
 
 
 def _subtract(start: int, end: int, skip: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """text[start:end] without the sorted, disjoint `skip` spans."""
     pos = start
-    for a, b in skip:
-        if b <= pos or a >= end:
+    # Spans before the one holding or following `start` end before it: start there.
+    first = max(0, bisect.bisect_right(skip, (start, start)) - 1)
+    for k in range(first, len(skip)):
+        a, b = skip[k]
+        if b <= pos:
             continue
+        if a >= end:
+            break
         if a > pos:
             yield pos, a
         pos = max(pos, b)

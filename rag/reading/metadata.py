@@ -1,8 +1,12 @@
-"""Derive a document's title, issuer, date, 文号, region and plan period from its text.
+"""Derive a document's title, issuer, dates, 文号, region and plan period from its text.
 
 Staff judge a citation by which plan it comes from, so every chunk carries these. They
-come from page metadata fields (发布机构, 发文日期 …) where a page has them, else from
-the document header (a 关于印发《…》的通知 wrapper, a 管委会 line, a 〔2021〕 number).
+come from page metadata fields (发布机构, 成文日期 …) where a page has them, else from
+the document header (a 关于印发《…》的通知 wrapper, a 管委会 line, a 〔2021〕 number) and
+its signature. A document has two dates: `date`, its own (成文日期: the date signed under
+its text or the day a meeting adopted it), and `published`, the day a web page put it
+out (发布日期); a document that states no date of its own is dated by its publication.
+Every step is linear in the text: huge documents are read in seconds.
 """
 
 from __future__ import annotations
@@ -10,86 +14,110 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from rag.lexicon import (
-    NOT_IN_PLACE_NAMES,
+    ADOPTED_VERBS,
+    DOC_KINDS,
+    META_FIELD_LABELS,
+    NONE_VALUES,
+    NOTICE_KINDS,
+    NOTICE_VERBS,
+    ORG_SUFFIXES,
+    WEBSITE_MARKS,
+    WEBSITE_SUFFIXES,
     ZONE_KINDS,
-    ZONE_MENTION,
-    ZONE_SHORT,
-    cn_number,
-    digit_value,
     period_of_plan,
     plans_named,
 )
+from rag.reading.dates import has_date, iso_date, page_date, signature, signing_date
+from rag.reading.places import document_region, region_aliases
+from rag.reading.textlines import first_lines, last_lines, lines
 from rag.types import DocMeta
+
+__all__ = ["extract_meta", "region_aliases"]
 
 Span = tuple[int, int]
 
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 _HEAD_LINES = 15  # non-empty lines that make up a document's header
 _FIELD_LINES = 40  # lines searched for labelled page metadata
-_FIELDS = {
-    "title": ("标题",),
-    "issuer": ("发文机关", "发布机构", "发文单位", "发布单位"),
-    "source": ("信息来源", "文章来源", "来源"),
-    "date": ("发布日期", "发文日期", "成文日期", "发布时间", "时间", "日期"),
-    "doc_number": ("发文字号", "文号"),
-    # Read only so that they end the value before them on a shared line.
-    "other": ("索引号", "主题分类", "分类", "效力状态", "有效性", "公开方式", "作者", "编辑"),
-}
-_LABEL_TO_FIELD = {label: name for name, labels in _FIELDS.items() for label in labels}
+_SIGNED_LINES = 30  # non-empty lines at the top where a notice's signing date may sit
+_TAIL_LINES = 8  # non-empty lines at the end where a signature may sit
+
+
+def _words(words: Sequence[str]) -> str:
+    """An alternation of literal words, longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_LABEL_TO_FIELD = {label: name for name, labels in META_FIELD_LABELS.items() for label in labels}
 _LABEL = re.compile(
     "("
     + "|".join(r"\s*".join(label) for label in sorted(_LABEL_TO_FIELD, key=len, reverse=True))
     + r")\s*[:：]"
 )
-_NONE_VALUES = {"", "无", "-", "/", "—", "暂无"}
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_CN_DATE = re.compile(
-    r"([〇○零0一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日"
-)
 _DOC_NUMBER = re.compile(
     r"^[(（]?([\u4e00-\u9fff]{1,12}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号)[)）]?$"
 )
-_ORG_SUFFIX = (
-    r"(?:管委会|管理委员会|委员会|人民政府|政府|办公室|办公厅"
-    r"|党工委|工委|党委|区委|市委|县委|局|厅)"
-)
+_ORG_SUFFIX = rf"(?:{_words(ORG_SUFFIXES)})"
 _ORG_LINE = re.compile(rf"^[\u4e00-\u9fff（）()]{{2,28}}{_ORG_SUFFIX}$")
-_ISSUER_PREFIX = re.compile(rf"^(.{{2,60}}?{_ORG_SUFFIX})\s*关于")
-_NOTICE = re.compile(r"关于(?:印发|转发|颁布|发布)(.{4,120}?)的(?:通知|决定|公告|通告)")
-_ADOPTED = re.compile(r"《([^》]{4,100})》(?:已经|经)[^。]{0,40}(?:印发|同意|批准|通过)")
+# 某某管委会关于…: the issuer naming itself before 关于 (a title, not a sentence about it).
+_ISSUER_PREFIX = re.compile(rf"^([^，,。；;：:《》“”]{{2,60}}?{_ORG_SUFFIX})\s*关于")
+_ZONE_KIND_NAMES = (*ZONE_KINDS, *(form for forms in ZONE_KINDS.values() for form in forms))
+_ORG_NAME = re.compile(rf"(?:{_ORG_SUFFIX}|{_words(_ZONE_KIND_NAMES)})$")
+_WEBSITE = re.compile(rf"(?:{_words(WEBSITE_SUFFIXES)})$|{_words(WEBSITE_MARKS)}", re.IGNORECASE)
+_NOTICE = re.compile(rf"关于(?:{_words(NOTICE_VERBS)})(.{{4,120}}?)的(?:{_words(NOTICE_KINDS)})")
+_ADOPTED = re.compile(rf"《([^》]{{4,100}})》(?:已经|经)[^。]{{0,40}}(?:{_words(ADOPTED_VERBS)})")
 _BOOK_TITLE = re.compile(r"《([^》]{4,100})》")
-_DOC_KINDS = (
-    r"(?:规划|纲要|方案|意见|建议|通知|办法|决定|报告|计划|细则|规定|条例|公告|通告|批复|函"
-    r"|政策|措施|指南)"
-)
-_ENDS_AS_TITLE = re.compile(rf"{_DOC_KINDS}(?:[(（][^)）]*[)）])?$")
+_ENDS_AS_TITLE = re.compile(rf"(?:{_words(DOC_KINDS)})(?:[(（][^)）]*[)）])?$")
+# Markdown and list decoration around a title line: "# 标题", "**标题**".
+_TITLE_MARKUP = re.compile(r"^(?:#{1,6}[ \t]+|\*\*|__)|(?:[ \t]+#+|\*\*|__)$")
 _YEAR_RANGE = re.compile(r"(20\d\d|19\d\d)\s*[-—–~至到]\s*(20\d\d|19\d\d)")
-_DISTRICT = re.compile(r"市([\u4e00-\u9fff]{2,3}?)([区县])")
+# Control characters in a title or issuer would garble every line that shows them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def extract_meta(text: str, skip: Sequence[Span] = ()) -> DocMeta:
-    """Best-effort metadata of a document; `skip` are boilerplate spans (see rag.reading.clean)."""
-    fields = _labelled_fields(text)
-    head = _head_lines(text, skip)
-    title = fields.get("title") or _title_from_head(head)
-    # A page date is boilerplate to chunking but still the document's date.
-    date = _iso_date(fields.get("date", "")) or _date_from_head(_head_lines(text, ()))
+def extract_meta(
+    text: str, skip: Sequence[Span] = (), page_fields: Mapping[str, str] = _NO_FIELDS
+) -> DocMeta:
+    """Best-effort metadata of a document; `skip` are boilerplate spans (see
+    rag.reading.clean), `page_fields` what the page it came from states outside its text
+    (a web page's <meta> PubDate as "published"), used when the text does not say."""
+    fields = {**page_fields, **_labelled_fields(text)}
+    head = first_lines(text, _HEAD_LINES, skip)
+    labelled = fields.get("title", "")
+    title = _CONTROL.sub("", _issued_by_notice(labelled) or labelled or _title_from_head(head))
+    # A page date is boilerplate to chunking but still the document's publication date.
+    published = iso_date(fields.get("published", "")) or page_date(first_lines(text, _HEAD_LINES))
+    signer, signed = signature(last_lines(text, _TAIL_LINES, skip), _is_body)
+    date = (
+        iso_date(fields.get("signed", ""))
+        or signing_date(first_lines(text, _SIGNED_LINES, skip), _is_body)
+        or signed
+        or published
+    )
     return DocMeta(
         title=title,
-        region=_region(title, text),
-        issuer=fields.get("issuer") or _issuer_from_head(head) or fields.get("source", ""),
+        region=document_region(title, text),
+        issuer=_CONTROL.sub("", _issuer(fields, head, signer)),
         date=date,
-        doc_number=_doc_number(fields, head),
+        doc_number=_CONTROL.sub("", _doc_number(fields, head)),
         period=_period(title, text),
+        published=published,
     )
+
+
+def _is_body(line: str) -> bool:
+    """A line that names an issuing body (新乡高新区管委会, 国务院办公厅)."""
+    return bool(_ORG_LINE.match(line))
 
 
 def _labelled_fields(text: str) -> dict[str, str]:
     """`标 题: | … |` table cells and `来源:…时间:…` lines at the top of a page."""
     fields: dict[str, str] = {}
-    for line in text.split("\n", _FIELD_LINES)[:_FIELD_LINES]:
+    for _, line in itertools.islice(lines(text), _FIELD_LINES):
         line = line.strip().lstrip("•·● ")
         matches = list(_LABEL.finditer(line))
         if not matches or matches[0].start() != 0:
@@ -102,30 +130,12 @@ def _labelled_fields(text: str) -> dict[str, str]:
     return fields
 
 
-def _head_lines(text: str, skip: Sequence[Span]) -> list[str]:
-    """The first non-empty lines that are not boilerplate, stripped."""
-    head: list[str] = []
-    pos = 0
-    for raw in text.split("\n"):
-        start, pos = pos, pos + len(raw) + 1
-        line = raw.strip(" \t\r\u00a0\u3000")
-        if line and not any(s <= start < e for s, e in skip):
-            head.append(line)
-            if len(head) >= _HEAD_LINES:
-                break
-    return head
-
-
 def _title_from_head(head: list[str]) -> str:
     """关于印发《X》的通知 → X; 《X》已经…印发 → X; else the first title-like line(s)."""
+    head = [_TITLE_MARKUP.sub("", line).strip() for line in head]
     for i, line in enumerate(head):
-        if "关于" in line:
-            joined = "".join(head[i : i + 4])
-            m = _NOTICE.search(joined)
-            if m:
-                inner = m.group(1)
-                book = _BOOK_TITLE.search(inner)
-                return (book.group(1) if book else inner).strip()
+        if "关于" in line and (inner := _issued_by_notice("".join(head[i : i + 4]))):
+            return inner
     for line in head:
         m = _ADOPTED.search(line)
         if m:
@@ -136,13 +146,21 @@ def _title_from_head(head: list[str]) -> str:
     return ""
 
 
+def _issued_by_notice(text: str) -> str:
+    """X of a 关于印发《X》的通知 wrapper in `text`, or "": the document is X, not the notice."""
+    m = _NOTICE.search(text)
+    if not m:
+        return ""
+    book = _BOOK_TITLE.search(m.group(1))
+    return (book.group(1) if book else m.group(1)).strip()
+
+
 def _is_title_like(line: str) -> bool:
     return (
         6 <= len(line) <= 100
         and re.search(r"[\u4e00-\u9fff]", line) is not None
         and not re.search(r"[。;；:：]", line)
-        and not _DATE.search(line)
-        and not _CN_DATE.search(line)
+        and not has_date(line)
         and not _DOC_NUMBER.match(line)
         and not re.match(r"第[一二三四五六七八九十百\d]+[章节]", line)
     )
@@ -158,6 +176,17 @@ def _join_broken_title(head: list[str], i: int) -> str:
     return joined if _ENDS_AS_TITLE.search(joined) else re.sub(r"\s+", " ", head[i])
 
 
+def _issuer(fields: dict[str, str], head: list[str], signer: str) -> str:
+    """Who issued the document: a page field naming a body (not a website), the header's
+    issuing body, the body signing under the text, else a page source that names a body."""
+    named = fields.get("issuer", "")
+    if named and not _WEBSITE.search(named) and named not in NONE_VALUES:
+        return named
+    source = fields.get("source", "")
+    from_source = source if _ORG_NAME.search(source) and not _WEBSITE.search(source) else ""
+    return _issuer_from_head(head) or signer or from_source
+
+
 def _issuer_from_head(head: list[str]) -> str:
     for line in head:
         if _ORG_LINE.match(line):
@@ -169,34 +198,10 @@ def _issuer_from_head(head: list[str]) -> str:
     return ""
 
 
-def _iso_date(value: str) -> str:
-    """yyyy-mm-dd from 2022-03-09, 2021年10月14日 or 二〇二一年十月十四日, else ""."""
-    m = _DATE.search(value)
-    if m:
-        year, month, day = (int(g) for g in m.groups())
-    else:
-        m = _CN_DATE.search(value)
-        if not m:
-            return ""
-        year = int("".join(str(digit_value(c)) for c in m.group(1)))
-        month, day = cn_number(m.group(2)) or 0, cn_number(m.group(3)) or 0
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _date_from_head(head: list[str]) -> str:
-    """A date standing alone on a header line (a page date or the signing date)."""
-    for line in head:
-        if len(line) <= 30 and (date := _iso_date(line)):
-            return date
-    return ""
-
-
 def _doc_number(fields: dict[str, str], head: list[str]) -> str:
     if "doc_number" in fields:
         value = fields["doc_number"]
-        return "" if value in _NONE_VALUES else _normalize_doc_number(value)
+        return "" if value in NONE_VALUES else _normalize_doc_number(value)
     for line in head:
         m = _DOC_NUMBER.match(line)
         if m:
@@ -220,73 +225,3 @@ def _period(title: str, text: str) -> str:
         if counts and counts.most_common(1)[0][1] >= 3:
             plan = counts.most_common(1)[0][0]
     return "" if plan is None else period_of_plan(plan)
-
-
-def _region(title: str, text: str) -> str:
-    """The zone a document concerns: named in its title, else its most frequent mention."""
-    in_text = Counter(name for _, _, name in _mentions(text, text))
-    in_title = _mentions(title, text)
-    for (_, end, first), (start, _, second) in itertools.pairwise(in_title):
-        if first != second and title[end:start] in {"、", "和", "与", "及", "/"}:
-            return f"{first}/{second}"
-    if in_title:
-        return max(in_title, key=lambda m: in_text[m[2]])[2]
-    if in_text and in_text.most_common(1)[0][1] >= 2:
-        return in_text.most_common(1)[0][0]
-    return ""
-
-
-def _mentions(s: str, text: str) -> list[tuple[int, int, str]]:
-    """(start, end, canonical name) of zones (X高新区 …) and city districts (X市Y区) in `s`."""
-    found: list[tuple[int, int, str]] = []
-    for m in ZONE_MENTION.finditer(s):
-        name = _place_before(s, m.start(), text)
-        if name:
-            kind = ZONE_SHORT.get(m.group(1), m.group(1))
-            found.append((m.start() - len(name), m.end(), name + kind))
-    for m in _DISTRICT.finditer(s):
-        stem = m.group(1)
-        city = _place_before(s, m.start(), text)
-        overlaps = any(start < m.end() and m.start() < end for start, end, _ in found)
-        if city and not overlaps and not set(stem) & NOT_IN_PLACE_NAMES:
-            found.append((m.start() - len(city), m.end(), f"{city}市{stem}{m.group(2)}"))
-    return sorted(found)
-
-
-def _place_before(s: str, end: int, text: str) -> str:
-    """The place name ending at `end`: the longest of 2–4 characters about as frequent
-    in `text` as its last two characters (so 新乡 beats 发新乡, 石家庄 beats 家庄)."""
-    best = ""
-    for size in (2, 3, 4):
-        cand = s[max(0, end - size) : end]
-        if len(cand) < size or not re.fullmatch(r"[\u4e00-\u9fff]+", cand):
-            break
-        if set(cand) & NOT_IN_PLACE_NAMES:
-            break
-        if not best or text.count(cand) >= 0.7 * text.count(best[-2:]):
-            best = cand
-        else:
-            break
-    return best
-
-
-def region_aliases(region: str) -> tuple[str, ...]:
-    """Ways a question may name `region` (新乡高新区 → 新乡, 新乡市高新区 …), longest first."""
-    aliases: list[str] = []
-    for part in filter(None, (p.strip() for p in region.split("/"))):
-        aliases += _part_aliases(part)
-    unique = dict.fromkeys(a for a in aliases if len(a) >= 2)
-    return tuple(sorted(unique, key=len, reverse=True))
-
-
-def _part_aliases(part: str) -> list[str]:
-    district = re.fullmatch(r"([\u4e00-\u9fff]{2,4})市([\u4e00-\u9fff]{2,3})([区县])", part)
-    if district:
-        city, stem, kind = district.groups()
-        return [part, stem + kind, stem, city + stem + kind]
-    for kind, long_forms in ZONE_KINDS.items():
-        if part.endswith(kind) and len(part) > len(kind):
-            name = part[: -len(kind)]
-            return [part, name, *(name + form for form in long_forms)]
-    stem = re.fullmatch(r"([\u4e00-\u9fff]{2,})[区县]", part)
-    return [part, stem.group(1)] if stem else [part]

@@ -10,7 +10,8 @@ from rag.lexicon import CN_NUMERALS
 from rag.types import Section
 
 _CN_NUM = CN_NUMERALS
-_LEAD = r"[ \t\u3000\xa0]*"
+# Spaces, and a Markdown heading mark (## 一、总体要求), before the numbering.
+_LEAD = r"[ \t\u3000\xa0]*(?:#{1,6}[ \t]+)?"
 
 # Heading kinds in their conventional nesting order (outermost first).
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -51,8 +52,18 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _in_spans(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(a <= offset < b for a, b in spans)
+def _outside(
+    lines: list[tuple[int, int]], skip: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The lines whose start lies in none of the sorted, disjoint `skip` spans (one sweep)."""
+    kept: list[tuple[int, int]] = []
+    k = 0
+    for a, b in lines:
+        while k < len(skip) and skip[k][1] <= a:
+            k += 1
+        if k == len(skip) or a < skip[k][0]:
+            kept.append((a, b))
+    return kept
 
 
 def _match_heading(text: str, start: int, end: int) -> Heading | None:
@@ -92,7 +103,7 @@ def _display(text: str) -> str:
 
 def find_headings(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Heading]:
     """Every heading line outside `skip`, with broken two-line headings rejoined."""
-    lines = [(a, b) for a, b in _lines(text) if not _in_spans(a, skip)]
+    lines = _outside(_lines(text), skip)
     found: list[Heading] = []
     i = 0
     while i < len(lines):
@@ -153,6 +164,13 @@ def build_sections(text: str, headings: Sequence[Heading], end: int | None = Non
     order = {kind: rank for rank, (kind, _) in enumerate(KINDS)}
     present = sorted({h.kind for h in headings}, key=order.__getitem__)
     level_of = {kind: i + 1 for i, kind in enumerate(present)}
+    stops = [doc_end] * len(headings)
+    open_: list[int] = []  # headings whose section has not ended yet, outermost first
+    for idx, h in enumerate(headings):
+        # A section ends at the next heading of the same or an outer level.
+        while open_ and level_of[headings[open_[-1]].kind] >= level_of[h.kind]:
+            stops[open_.pop()] = h.start
+        open_.append(idx)
     sections: list[Section] = []
     stack: list[tuple[int, Heading]] = []
     for idx, h in enumerate(headings):
@@ -160,11 +178,7 @@ def build_sections(text: str, headings: Sequence[Heading], end: int | None = Non
         while stack and stack[-1][0] >= level:
             stack.pop()
         path = (*(s.text for _, s in stack), h.text)
-        stop = next(
-            (later.start for later in headings[idx + 1 :] if level_of[later.kind] <= level),
-            doc_end,
-        )
         body_start = h.start if h.run_in else h.line_end
-        sections.append(Section(level, h.text, h.start, body_start, stop, path))
+        sections.append(Section(level, h.text, h.start, body_start, stops[idx], path))
         stack.append((level, h))
     return sections

@@ -1,0 +1,338 @@
+"""Learn the answer layer's weights on a tune split: evidence scoring, keep margins, abstention.
+
+Three steps, each on the tune split only (never the held-out one):
+1. Evidence scoring: a logistic regression of "this unit (sentence or table row) of the
+   top passages is gold evidence" over the features of rag.answering.evidence.
+2. Keep margins: with that scoring, the margins within which other units join the best
+   one, chosen by grid search for the best mean of key-point recall and citation precision.
+3. Abstention: a logistic regression of "the question is answerable" over the signals of
+   the chosen evidence (rag.answering.abstain), with the threshold that declines the most
+   traps while declining at most `max_refused` of the answerable questions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eval.gold import GoldItem
+from eval.metrics import gold_spans, key_point_recall, passage_covers
+from index.service import QAService
+from rag.answering.abstain import SIGNALS, signals
+from rag.answering.compose import choose
+from rag.answering.evidence import FEATURES, Candidate, candidates
+from rag.answering.query import Query
+from rag.config import AbstainWeights, AnswerWeights, Settings
+from rag.types import Hit
+
+log = logging.getLogger(__name__)
+
+RIDGE = 1.0  # L2 penalty of both regressions (per feature, on the summed log-likelihood)
+NEWTON_STEPS = 50
+_LOGIT_LIMIT = 50.0  # beyond this exp() overflows and probabilities are 0 or 1 anyway
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+WHOLE_SECTION = (0.3, 0.5, 0.7, 1.01)  # shares of the question a heading must state (> 1: never)
+MAX_REFUSED = 0.04  # answerable questions the learned threshold may decline on tune
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The learned settings and what they reach on the tune split."""
+
+    evidence: AnswerWeights
+    abstention: AbstainWeights
+    key_points: float
+    citation_precision: float
+    refused: float
+    traps_declined: float
+
+    def toml(self) -> str:
+        """[evidence] and [abstention] tables for policyqa.toml (or the defaults in code)."""
+        out = []
+        for name, group in (("evidence", self.evidence), ("abstention", self.abstention)):
+            out.append(f"[{name}]")
+            out += [f"{f.name} = {getattr(group, f.name):.4f}" for f in dataclasses.fields(group)]
+            out.append("")
+        return "\n".join(out)
+
+
+def _scale(x: np.ndarray) -> np.ndarray:
+    """Each feature's spread, so the ridge penalty treats features of any scale alike."""
+    spread = x.std(axis=0)
+    return np.where(spread > 0, spread, 1.0)
+
+
+def logistic_regression(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
+    """Coefficients (bias first) of an L2-penalized logistic regression, by Newton's method.
+
+    Features are scaled to unit spread for the fit; the coefficients returned apply to the
+    features as given.
+    """
+    scale = _scale(x)
+    w = _logistic_fit(x / scale, y, ridge)
+    return np.concatenate([w[:1], w[1:] / scale])
+
+
+def _logistic_fit(x: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
+    design = np.hstack([np.ones((len(x), 1)), x])
+    penalty = np.full(design.shape[1], ridge)
+    penalty[0] = 0.0  # the bias is not shrunk
+
+    def terms(w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        z = design @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -_LOGIT_LIMIT, _LOGIT_LIMIT)))
+        loss = float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * penalty @ (w * w))
+        gradient = design.T @ (p - y) + penalty * w
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty)
+        return loss, gradient, hessian
+
+    return _newton(terms, design.shape[1])
+
+
+def _signed_fit(
+    fit: Callable[[list[int]], np.ndarray], used: list[int], signs: np.ndarray
+) -> np.ndarray:
+    """Coefficients over all features, fitted on `used` with each sign kept (active set).
+
+    A feature whose fitted coefficient comes out against its sign is dropped (its weight
+    is 0) and the rest refitted, until every kept coefficient has its sign.
+    """
+    used = list(used)
+    while True:
+        w = np.zeros(len(signs))
+        if used:
+            w[used] = fit(used)
+        wrong = [i for i in used if signs[i] * w[i] < 0]
+        if not wrong:
+            return w
+        used.remove(max(wrong, key=lambda i: abs(w[i])))
+
+
+def _newton(
+    terms: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]], size: int
+) -> np.ndarray:
+    """Minimize a smooth convex loss given (loss, gradient, Hessian), halving overlong steps."""
+    w = np.zeros(size)
+    loss, gradient, hessian = terms(w)
+    for _ in range(NEWTON_STEPS):
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(size), gradient)
+        rate = 1.0
+        while rate > 1e-6:
+            trial = w - rate * step
+            trial_loss, trial_gradient, trial_hessian = terms(trial)
+            if trial_loss <= loss:
+                break
+            rate /= 2
+        else:
+            break
+        w, loss, gradient, hessian = trial, trial_loss, trial_gradient, trial_hessian
+        if np.abs(rate * step).max() < 1e-8:
+            break
+    return w
+
+
+class _Case:
+    """One gold question with what retrieval gave it, kept for every composition tried."""
+
+    def __init__(self, item: GoldItem, query: Query, hits: Sequence[Hit], service: QAService,
+                 texts: dict[str, str]) -> None:  # fmt: skip
+        self.item, self.query = item, query
+        self.passages = list(hits[: service.settings.answer.passages])
+        self.vectors = service.answerer.unit_vectors([h.row for h in self.passages])
+        self.query_vector = service.answerer.encode_query(query.text)
+        self.spans = gold_spans(item, texts)
+
+    def candidates(self, weights: AnswerWeights) -> list[Candidate]:
+        return candidates(self.query, self.passages, self.vectors, self.query_vector, weights)
+
+    def choose(self, weights: AnswerWeights, settings: Settings) -> list[Candidate]:
+        return choose(self.query, self.candidates(weights), self.passages, settings.answer, weights)
+
+    def is_evidence(self, c: Candidate) -> bool:
+        doc = self.passages[c.hit_index].chunk.doc
+        return passage_covers((doc, c.unit.start, c.unit.end), self.spans)
+
+    def relevant(self, hit: Hit) -> bool:
+        return passage_covers((hit.chunk.doc, hit.chunk.start, hit.chunk.end), self.spans)
+
+
+MEANING = ("dense", "passage_dense")  # the features that rest on the embedding model
+# Each feature was made to say one thing: more of it can only make a unit more likely the
+# evidence (+1), or an answer less likely right (-1); 0 leaves the sign to the data. A fit
+# on a few dozen traps must not learn the opposite by chance.
+EVIDENCE_SIGNS = {"year_missing": -1, "length": 0}
+ABSTAIN_SIGNS = {
+    "best": 0,
+    "unknown": -1,
+    "figure_missing": -1,
+    "measure_missing": -1,
+    "year_missing": -1,
+}
+
+
+def _signs(names: Sequence[str], given: dict[str, int]) -> np.ndarray:
+    return np.array([given.get(name, 1) for name in names])
+
+
+def learn(
+    service: QAService,
+    items: Sequence[GoldItem],
+    texts: dict[str, str],
+    progress: Progress,
+    meaning: bool = True,
+) -> Learned:
+    """Weights learned on `items` (the tune split), with the figures they reach there.
+
+    Without `meaning` the embedding model's similarities get no weight: weights for a
+    model whose vectors carry no meaning (a test model), or any model not yet learned for.
+    """
+    cases = []
+    usable = [i for i in items if "junk" not in i.tags]
+    for n, item in enumerate(usable, start=1):
+        query = service.analyze(item.question)
+        if not query.problem:
+            cases.append(_Case(item, query, service.retriever.search(query).hits, service, texts))
+        progress("questions", n, len(usable))
+    settings = service.settings
+    off = () if meaning else MEANING
+    evidence = _learn_evidence([c for c in cases if c.item.answerable], settings.evidence, off)
+    evidence = _learn_margins([c for c in cases if c.item.answerable], evidence, settings)
+    abstention, rates = _learn_abstention(cases, evidence, settings, off)
+    kp, cp = _quality([c for c in cases if c.item.answerable], evidence, settings)
+    return Learned(evidence, abstention, kp, cp, *rates)
+
+
+def _learn_evidence(
+    cases: Sequence[_Case], start: AnswerWeights, off: Sequence[str]
+) -> AnswerWeights:
+    """A conditional logit: which unit of its question's candidates is the evidence."""
+    data = []
+    for case in cases:
+        found = case.candidates(start)
+        labels = np.array([case.is_evidence(c) for c in found], dtype=float)
+        if found and 0 < labels.sum() < len(found):
+            data.append((np.array([c.features for c in found]), labels))
+    signs = _signs(FEATURES, EVIDENCE_SIGNS)
+
+    def fit(used: list[int]) -> np.ndarray:
+        return conditional_logit([(x[:, used], y) for x, y in data])
+
+    w = _signed_fit(fit, [i for i, n in enumerate(FEATURES) if n not in off], signs)
+    log.info("evidence model from %d questions", len(data))
+    return dataclasses.replace(start, bias=0.0, **dict(zip(FEATURES, map(float, w), strict=True)))
+
+
+def conditional_logit(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], ridge: float = RIDGE
+) -> np.ndarray:
+    """Coefficients w maximizing Σ_groups Σ_positives log softmax(x·w), by Newton's method.
+
+    Each group is one question's candidates (features, 0/1 labels): only differences
+    within a question matter, as when choosing its evidence (McFadden, 1974). Features are
+    scaled to unit spread for the fit, as in logistic_regression.
+    """
+    if not groups:
+        return np.zeros(0)
+    scale = _scale(np.vstack([x for x, _ in groups]))
+    return _conditional_fit([(x / scale, y) for x, y in groups], ridge) / scale
+
+
+def _conditional_fit(groups: Sequence[tuple[np.ndarray, np.ndarray]], ridge: float) -> np.ndarray:
+    size = groups[0][0].shape[1]
+
+    def terms(w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        loss = 0.5 * ridge * float(w @ w)
+        gradient = ridge * w
+        hessian = ridge * np.eye(size)
+        for x, y in groups:
+            z = x @ w
+            top = z.max()
+            p = np.exp(z - top)
+            total = p.sum()
+            p /= total
+            positives = y.sum()
+            loss -= float(y @ z) - positives * (top + np.log(total))
+            mean = p @ x
+            gradient = gradient - ((y @ x) - positives * mean)
+            centred = x - mean
+            hessian = hessian + positives * (centred * p[:, None]).T @ centred
+        return loss, gradient, hessian
+
+    return _newton(terms, size)
+
+
+def _quality(
+    cases: Sequence[_Case], weights: AnswerWeights, settings: Settings
+) -> tuple[float, float]:
+    """Mean key-point recall and citation precision of the composed answers (no abstention)."""
+    recalls, precisions = [], []
+    for case in cases:
+        chosen = case.choose(weights, settings)
+        text = " ".join(c.unit.text for c in chosen)
+        recalls.append(key_point_recall(text, case.item.key_points) or 0.0)
+        cited = {c.hit_index for c in chosen}
+        if cited:
+            good = sum(case.relevant(case.passages[i]) for i in cited)
+            precisions.append(good / len(cited))
+    return float(np.mean(recalls)), float(np.mean(precisions)) if precisions else 0.0
+
+
+def _learn_margins(
+    cases: Sequence[_Case], weights: AnswerWeights, settings: Settings
+) -> AnswerWeights:
+    best, best_value = weights, -1.0
+    for same, other, whole in itertools.product(MARGINS, MARGINS, WHOLE_SECTION):
+        if other > same:
+            continue
+        tried = dataclasses.replace(
+            weights, keep_same_passage=same, keep_other_passage=other, whole_section_share=whole
+        )
+        value = sum(_quality(cases, tried, settings)) / 2
+        if value > best_value:
+            best, best_value = tried, value
+    return best
+
+
+def _learn_abstention(
+    cases: Sequence[_Case], weights: AnswerWeights, settings: Settings, off: Sequence[str]
+) -> tuple[AbstainWeights, tuple[float, float]]:
+    rows, labels = [], []
+    for case in cases:
+        chosen = case.choose(weights, settings)
+        rows.append(signals(case.query, chosen, case.passages, settings.abstention))
+        labels.append(float(case.item.answerable))
+    x, y = np.array(rows), np.array(labels)
+    signs = _signs(SIGNALS, ABSTAIN_SIGNS)
+    fits: dict[tuple[int, ...], np.ndarray] = {}
+
+    def fit(used: list[int]) -> np.ndarray:
+        fits[tuple(used)] = logistic_regression(x[:, used], y)
+        return fits[tuple(used)][1:]
+
+    coefficients = _signed_fit(fit, [i for i, n in enumerate(SIGNALS) if n not in off], signs)
+    used = [i for i in range(len(SIGNALS)) if coefficients[i] != 0]
+    bias = float(fits[tuple(used)][0]) if tuple(used) in fits else 0.0
+    logits = bias + x @ coefficients
+    probability = 1.0 / (1.0 + np.exp(-np.clip(logits, -_LOGIT_LIMIT, _LOGIT_LIMIT)))
+    threshold, rates = _threshold(probability, y)
+    values = dict(zip(("bias", *SIGNALS), [bias, *map(float, coefficients)], strict=True))
+    return dataclasses.replace(settings.abstention, **values, threshold=threshold), rates
+
+
+def _threshold(
+    probability: np.ndarray, answerable: np.ndarray
+) -> tuple[float, tuple[float, float]]:
+    """The highest threshold that declines at most MAX_REFUSED of the answerable questions."""
+    good = np.sort(probability[answerable == 1])
+    allowed = int(np.floor(MAX_REFUSED * len(good)))
+    threshold = float(good[allowed]) if len(good) else 0.5
+    refused = float(np.mean(good < threshold)) if len(good) else 0.0
+    traps = probability[answerable == 0]
+    declined = float(np.mean(traps < threshold)) if len(traps) else 0.0
+    return threshold, (refused, declined)

@@ -1,0 +1,162 @@
+"""Choosing the evidence and writing it out: verbatim sentences and table rows, each cited [n].
+
+The best-scored unit leads; what completes it joins: the units of its own passage within a
+margin of it (a measure goes on over several sentences), the items of the list a list
+question names, and units of other passages within a tighter margin that state a part of
+the question the others leave open. Numbers are never touched: every line is source text,
+or a table row rebuilt from its cells with each cell's text verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rag import lexicon as lx
+from rag.answering.evidence import Candidate, asked_columns, enumeration_length
+from rag.answering.query import LIST, Query
+from rag.config import AnswerSettings, AnswerWeights
+from rag.reading.tables import row_text, shown_cells
+from rag.types import Chunk, Citation, DocMeta, Hit
+
+_ITEM_START = re.compile(lx.ITEM_START)
+PARENT_MATCH = 0.2  # share of the question a list's parent heading must state
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an answer: what it says and the source spans it quotes."""
+
+    hit_index: int
+    start: int  # source offset, for reading order
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+
+def choose(
+    query: Query,
+    candidates: Sequence[Candidate],
+    hits: Sequence[Hit],
+    settings: AnswerSettings,
+    weights: AnswerWeights,
+) -> list[Candidate]:
+    """The units an answer quotes, best first, then what completes them."""
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda c: c.score)
+    home = hits[best.hit_index].chunk
+    chosen = [best]
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    chosen += [
+        c
+        for c in ranked
+        if c is not best
+        and c.hit_index == best.hit_index
+        and c.score >= best.score - weights.keep_same_passage
+    ]
+    if query.share(home.section[-1] if home.section else "") >= weights.whole_section_share:
+        # A section whose own heading names what is asked answers as a whole.
+        chosen += [c for c in candidates if c.hit_index == best.hit_index and c is not best]
+    if query.wants == LIST:
+        chosen += _list_items(query, best, candidates, hits)
+    covered = _terms(query, chosen)
+    for c in ranked:
+        if c.hit_index == best.hit_index or c.score < best.score - weights.keep_other_passage:
+            continue
+        new = _terms(query, [c]) - covered
+        if new or _same_section(hits[c.hit_index].chunk, home):
+            chosen.append(c)
+            covered |= new
+    unique = list({(hits[c.hit_index].chunk.doc, c.unit.start): c for c in chosen}.values())
+    return unique[: settings.max_sentences]
+
+
+def _terms(query: Query, chosen: Sequence[Candidate]) -> set[str]:
+    text = " ".join(c.unit.text for c in chosen).lower()
+    return {g for g in query.grams if g in text}
+
+
+def _same_section(a: Chunk, b: Chunk) -> bool:
+    return a.doc == b.doc and a.section == b.section
+
+
+def _list_items(
+    query: Query, best: Candidate, candidates: Sequence[Candidate], hits: Sequence[Hit]
+) -> list[Candidate]:
+    """The items of the list a list question asks for.
+
+    Items are the sections beside or below the best unit's section among the passages read
+    (such as (一)…(四) under 三、保障措施, each named by its first sentence), else the
+    enumerated units (——…, 一是…, 1.…) of the best unit's section.
+    """
+    home = hits[best.hit_index].chunk
+    first_of: dict[int, Candidate] = {}
+    for c in candidates:
+        first_of.setdefault(c.hit_index, c)
+    related = [
+        i
+        for i in first_of
+        if hits[i].chunk.doc == home.doc
+        and hits[i].chunk.section != home.section
+        and hits[i].chunk.section[:-1] in (home.section, home.section[:-1])
+        and _ITEM_START.match(hits[i].chunk.section[-1])
+    ]
+    parent = " ".join(hits[related[0]].chunk.section[:-1]) if related else ""
+    enumerated = enumeration_length(best.unit.text) >= 3 and not query.per_item
+    if query.share(parent) < PARENT_MATCH or enumerated:
+        # Only the items of a list the question names, and none when the best unit
+        # enumerates the answer itself, unless each item's own details are asked for.
+        related = []
+    items = [first_of[i] for i in related]
+    items += [
+        c
+        for c in candidates
+        if c is not best
+        and _same_section(hits[c.hit_index].chunk, home)
+        and c.unit.row is None
+        and _ITEM_START.match(c.unit.text)
+    ]
+    return items
+
+
+def lines(query: Query, chosen: Sequence[Candidate], hits: Sequence[Hit]) -> list[Line]:
+    """The chosen units as answer lines in reading order: sentences verbatim, rows rebuilt."""
+    out = []
+    for c in chosen:
+        chunk = hits[c.hit_index].chunk
+        row = c.unit.row
+        if row is None or chunk.table is None:
+            out.append(Line(c.hit_index, c.unit.start, c.unit.text, ((c.unit.start, c.unit.end),)))
+            continue
+        columns = asked_columns(query, chunk.table) or None
+        cells = shown_cells(chunk.table, row, columns)
+        spans = tuple((cell.start, cell.end) for cell in cells)
+        out.append(Line(c.hit_index, row.start, row_text(chunk.table, row, columns), spans))
+    return sorted(out, key=lambda line: (hits[line.hit_index].chunk.doc, line.start))
+
+
+def cite(
+    answer_lines: Sequence[Line], hits: Sequence[Hit], docs: Mapping[str, DocMeta]
+) -> tuple[tuple[Citation, ...], str]:
+    """Number the cited passages [1..n] in reading order; the text grouped by document."""
+    numbers: dict[int, int] = {}
+    for line in answer_lines:
+        numbers.setdefault(line.hit_index, len(numbers) + 1)
+    citations = tuple(
+        Citation(
+            n, hits[i], tuple(s for line in answer_lines if line.hit_index == i for s in line.spans)
+        )
+        for i, n in numbers.items()
+    )
+    text: list[str] = []
+    current_doc = None
+    for line in answer_lines:
+        chunk = hits[line.hit_index].chunk
+        if chunk.doc != current_doc:
+            current_doc = chunk.doc
+            meta = docs.get(chunk.doc)
+            date = f"（{meta.date}）" if meta and meta.date else ""
+            text.append(f"《{chunk.title or chunk.doc}》{date}")
+        text.append(f"{line.text}[{numbers[line.hit_index]}]")
+    return citations, "\n".join(text)
