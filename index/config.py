@@ -22,6 +22,7 @@ from rag.config import (
     QuerySettings,
     RankingWeights,
     RetrievalSettings,
+    ServeSettings,
     Settings,
 )
 
@@ -37,6 +38,7 @@ SECTIONS: dict[str, type] = {
     "evidence": AnswerWeights,
     "abstention": AbstainWeights,
     "llm": LLMSettings,
+    "serve": ServeSettings,
 }
 # (section, key) <- environment variables, first one set wins.
 ENV_VARS: dict[tuple[str, str], tuple[str, ...]] = {

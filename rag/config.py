@@ -225,6 +225,23 @@ class LLMSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """Limits that keep the chat server (`policyqa serve`) small and responsive for weeks."""
+
+    max_request_kb: int = 256  # larger request bodies are refused with a message (HTTP 413)
+    max_history_chars: int = 30_000  # conversation kept per browser session (oldest turns drop)
+    max_history_messages: int = 40
+    max_sessions: int = 500  # browser sessions whose state the server keeps, least recent dropped
+    reload_check_s: float = 2.0  # how often the index root's CURRENT pointer is checked
+    signin_max_failures: int = 5  # failed sign-ins per user name and per address before back-off
+    signin_backoff_s: float = 2.0  # first back-off; it doubles with each further failure
+    signin_backoff_max_s: float = 300.0
+    signin_forget_s: float = 900.0  # a name or address without failures this long starts afresh
+    signin_max_waiting: int = 4  # password checks waiting for the hashing thread; more are refused
+    signin_nice: int = 10  # the hashing thread runs this much below answering in CPU priority
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, one group per concern."""
 
@@ -238,6 +255,7 @@ class Settings:
     evidence: AnswerWeights = field(default_factory=AnswerWeights)
     abstention: AbstainWeights = field(default_factory=AbstainWeights)
     llm: LLMSettings = field(default_factory=LLMSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def weights_for_model(settings: Settings, model: str) -> Settings:

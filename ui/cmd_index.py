@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
+from ui.checks import check_folder
+from ui.progress import StageBars
 
 if TYPE_CHECKING:
     from index.build import BuildReport
@@ -20,6 +21,7 @@ STAGES = {
     "embed": "embedding",
     "write": "writing index",
 }
+SCALED = ("load", "chunk")  # reading counts bytes and chunking characters
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,9 +93,10 @@ def _build(args: argparse.Namespace) -> int:
     from index.build import build_index
     from index.config import load_settings
 
+    check_folder(args.docs, "--docs folder")
     overrides = {"embedding.model": args.model} if args.model else {}
     settings = load_settings(args.config, overrides)
-    with _Bars(enabled=args.quiet == 0) as bars:
+    with StageBars(STAGES, enabled=args.quiet == 0, scaled=SCALED) as bars:
         report = build_index(args.docs, args.index, settings, progress=bars.update)
     print(format_report(report))
     return 0
@@ -113,45 +116,6 @@ def format_report(report: BuildReport) -> str:
         lines.append(f"Skipped {len(report.skipped)} file(s):")
         lines.extend(f"  {path}: {reason}" for path, reason in report.skipped)
     return "\n".join(lines)
-
-
-class _Bars:
-    """One tqdm bar per build stage, on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.stage = ""
-        self.bar: Any = None
-
-    def __enter__(self) -> _Bars:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._close()
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        """Build progress callback: (stage, done, total)."""
-        if not self.enabled:
-            return
-        if stage != self.stage:
-            # Lazy: tqdm is only needed while a build runs.
-            from tqdm import tqdm
-
-            self._close()
-            self.stage = stage
-            label = STAGES.get(stage, stage)
-            # Reading counts bytes and chunking characters: shown as 35.2M/100M.
-            scaled = stage in ("load", "chunk")
-            self.bar = tqdm(
-                total=total, desc=f"{label:<18}", unit="", unit_scale=scaled, file=sys.stderr
-            )
-        self.bar.total = total
-        self.bar.update(done - self.bar.n)  # tqdm limits redraws to a few per second
-
-    def _close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def _status(args: argparse.Namespace) -> int:
