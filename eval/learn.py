@@ -191,7 +191,8 @@ class _Case:
         return passage_covers((hit.chunk.doc, hit.chunk.start, hit.chunk.end), self.spans)
 
 
-MEANING = ("dense", "passage_dense")  # the features that rest on the embedding model
+MEANING = ("dense", "passage_dense")  # the features that rest on the embedding model (both
+# the evidence features and the abstention signals use these names)
 # Each feature was made to say one thing: more of it can only make a unit more likely the
 # evidence (+1), or an answer less likely right (-1); 0 leaves the sign to the data. A fit
 # on a few dozen traps must not learn the opposite by chance.

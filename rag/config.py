@@ -93,6 +93,9 @@ class AnswerSettings:
     max_sentences: int = 10  # sentences or rows in one answer (per region block)
     region_blocks: int = 6  # regions answered side by side for a question naming none
     region_passages: int = 5  # passages read per region block
+    # A region's block is shown when its answer is this close (in the abstention model's
+    # probability) to the surest region's; 1.0 shows every region that answers.
+    region_margin: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -106,21 +109,22 @@ class AnswerWeights:
 
     learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
     bias: float = 0.0000
-    dense: float = 78.1097
-    lexical: float = 3.9933
-    heading: float = 2.9445
+    passage_dense: float = 0.0000
+    dense: float = 77.3891
+    lexical: float = 3.9692
+    heading: float = 3.0203
     passage_rank: float = 0.0000
-    passage_score: float = 4.3495
-    figure: float = 1.6398
-    measure: float = 2.0434
-    year: float = 0.8611
-    year_missing: float = -0.5103
-    target: float = 0.6433
+    passage_score: float = 4.4148
+    figure: float = 1.5651
+    measure: float = 2.0968
+    year: float = 0.8826
+    year_missing: float = -0.5315
+    target: float = 0.6294
     enumeration: float = 0.7859
-    count: float = 0.1741
-    row_label: float = 7.2787
+    count: float = 0.1768
+    row_label: float = 7.3196
     column: float = 0.0000
-    length: float = 2.2505
+    length: float = 2.2390
     # A unit of the best unit's passage joins the answer within this margin of the best;
     # a unit of another passage within the second margin, and only with new question terms.
     keep_same_passage: float = 6.0000
@@ -138,21 +142,21 @@ class AbstainWeights:
     """
 
     learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
-    bias: float = -38.2713
-    best: float = 0.0275  # the best unit's score
+    bias: float = -40.6216
+    best: float = 0.0378  # the best unit's score
     coverage: float = 0.0000  # share of the question's known terms the chosen units state
-    best_coverage: float = 1.8949  # the same share in the best unit and its section's headings
+    best_coverage: float = 1.8602  # the same share in the best unit and its section's headings
     specific: float = 0.0000  # share of its most specific known terms the best unit states
-    term_coverage: float = 0.6508  # weighted share of its words the best unit's passage states
+    term_coverage: float = 0.5315  # weighted share of its words the best unit's passage states
     rare_missing: float = 0.0000  # its rarest word is not in the best unit's passage
     absent: float = 0.0000  # weighted share of its words no passage in its scope uses
     unknown: float = 0.0000  # share of its terms no indexed passage uses
-    dense: float = 37.4476  # the best unit's similarity to the question
-    passage_dense: float = 3.1041  # the best passage's similarity to the question
+    dense: float = 33.7269  # the best unit's similarity to the question
+    passage_dense: float = 8.5967  # the best passage's similarity to the question
     figure_missing: float = 0.0000  # a figure is asked and the best unit states none
-    measure_missing: float = -3.2810  # a figure in a measure is asked, none in the best unit
-    year_missing: float = -5.4319  # a year is asked, not in the best unit (or its header)
-    threshold: float = 0.6196
+    measure_missing: float = -3.6113  # a figure in a measure is asked, none in the best unit
+    year_missing: float = -5.4886  # a year is asked, not in the best unit (or its header)
+    threshold: float = 0.6015
     specific_terms: int = 3  # how many of the question's rarest known terms are 'specific'
 
 
@@ -172,6 +176,7 @@ LEXICAL_RANKING = RankingWeights(
 )
 LEXICAL_EVIDENCE = AnswerWeights(
     learned_for="",
+    passage_dense=0.0,
     bias=0.0000,
     dense=0.0000,
     lexical=4.3361,

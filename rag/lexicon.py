@@ -229,6 +229,9 @@ _MEASURE_WORDS_TEXT = (
     "千瓦时 度 倍 年 天 小时 分钟 位 级 支 批 张 床 张床 户 次 届 个月"
 )
 MEASURE_WORDS = tuple(_MEASURE_WORDS_TEXT.split())
+# Classifiers a count is given in: 多少个项目 is answered by 50项, 3家, 12座 as well.
+GENERAL_CLASSIFIER = "个"
+COUNT_CLASSIFIERS = frozenset("个家项座所条名人位支批张户次件台套辆处块期")
 # Money asked for in everyday words (多少钱, 补贴多少): a figure in one of these.
 MONEY_CUES = (
     r"多少钱|几多钱|多少[\u4e00-\u9fff]{0,4}?(?:补贴|补助|奖励|资金|经费|奖金|投资)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 _ENDS = frozenset("。！？!?")
+_ASCII_ENDS = frozenset("!?")  # end a sentence only before space, a line end or a closing mark
 _OPEN = "（(【[“‘「『《〔"
 _CLOSE = "）)】]”’」』》〕"
 _CLOSING = frozenset(_CLOSE)
@@ -36,6 +37,14 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return [(offset + a, offset + b) for a, b in spans]
 
 
+def _inside_word(text: str, i: int) -> bool:
+    """An ASCII ? or ! between characters (868?家: a character lost in conversion)."""
+    if text[i] not in _ASCII_ENDS or i + 1 >= len(text):
+        return False
+    following = text[i + 1]
+    return not (following.isspace() or following in _CLOSING or following in _ENDS)
+
+
 def _raw_spans(text: str) -> list[tuple[int, int]]:
     """Cut points: sentence ends outside brackets, and every line break."""
     spans: list[tuple[int, int]] = []
@@ -50,7 +59,7 @@ def _raw_spans(text: str) -> list[tuple[int, int]]:
             depth = min(depth + 1, _MAX_DEPTH)
         elif ch in _CLOSING:
             depth = max(depth - 1, 0)
-        elif ch in _ENDS:
+        elif ch in _ENDS and not _inside_word(text, i):
             end, closed = i + 1, 0
             while end < n and (text[end] in _ENDS or text[end] in _CLOSING):
                 closed += text[end] in _CLOSING

@@ -26,6 +26,7 @@ from rag.types import Chunk, Hit, Table
 
 FEATURES = (
     "dense",
+    "passage_dense",
     "lexical",
     "heading",
     "passage_rank",
@@ -81,8 +82,9 @@ def candidates(
         chunk = hit.chunk
         vectors = unit_vectors[i] if i < len(unit_vectors) else None
         heading = query.share(" ".join(chunk.section))
+        passage_dense = hit.dense_score or 0.0
         for unit in units(chunk):
-            dense = _similarity(query_vector, vectors, unit.position)
+            dense = (_similarity(query_vector, vectors, unit.position), passage_dense)
             values = unit_features(query, chunk, unit, dense, heading, i, hit.score / top)
             score = float(weights.bias + coefficients @ np.array(values))
             out.append(Candidate(i, unit, values, score))
@@ -93,19 +95,20 @@ def unit_features(
     query: Query,
     chunk: Chunk,
     unit: Unit,
-    dense: float,
+    dense: tuple[float, float],
     heading: float,
     hit_index: int,
     passage_score: float,
 ) -> tuple[float, ...]:
-    """The FEATURES of one unit, in order."""
+    """The FEATURES of one unit, in order; `dense` is (the unit's, its passage's) similarity."""
     text = unit.text
     context = f"{_lead_in(chunk, unit)}{text} {_column_names(chunk)} {' '.join(chunk.section)}"
     years = [y for y in query.years if any(f in context for f in lx.year_forms(y))]
     figure = bool(_FIGURE.search(text))
     enumerated = enumeration_length(text)
     values = {
-        "dense": dense,
+        "dense": dense[0],
+        "passage_dense": dense[1],
         "lexical": query.share(text),
         "heading": heading,
         "passage_rank": 1.0 / (hit_index + 1),
@@ -150,6 +153,8 @@ def _has_measure(text: str, measure: str, unit_cell: str | None) -> bool:
 
 
 def _same_measure(found: str, asked: str) -> bool:
+    if asked == lx.GENERAL_CLASSIFIER and found in lx.COUNT_CLASSIFIERS:
+        return True  # 多少个 is answered in any classifier of a count
     return found.endswith(asked) or asked.endswith(found)
 
 

@@ -114,45 +114,42 @@ class Answerer:
         return missing / total
 
     def _per_region(self, query: Query, result: RetrievalResult) -> Answer:
-        """One cited block per region, so staff see which plan says what."""
+        """One cited block per region, so staff see which plan says what.
+
+        A region's block stays when its own evidence answers, and answers nearly as surely
+        as the best region's: a question about one region's fund, asked without naming the
+        region, is not a question for every region.
+        """
         s = self.settings.answer
         named = query.scope.regions if query.compares else result.regions
-        regions = list(dict.fromkeys(named))[: s.region_blocks]
-        blocks: list[str] = []
-        citations: list[Citation] = []
-        answered: list[str] = []
-        for region in regions:
+        parts: list[tuple[str, Answer]] = []
+        for region in list(dict.fromkeys(named))[: s.region_blocks]:
             scope = Scope((region,), query.scope.docs, query.scope.source)
             own = self.retriever.search(query, s.region_passages, scope).hits
             part = self.compose(query, own, scope)
-            if part.abstained:
-                continue
+            if not part.abstained:
+                parts.append((region, part))
+        best = max((part.support or 0.0 for _, part in parts), default=0.0)
+        kept = [(r, p) for r, p in parts if (p.support or 0.0) >= best - s.region_margin]
+        if not kept:
+            return _with_weak_notice(_declined(query, result.hits, ()))
+        blocks: list[str] = []
+        citations: list[Citation] = []
+        for region, part in kept:
             offset = len(citations)
             text = _CITE.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text)
             blocks.append(f"【{region or UNNAMED_REGION}】\n{text}")
             citations.extend(dataclasses.replace(c, n=c.n + offset) for c in part.citations)
-            answered.append(region)
-        hits = result.hits
-        if not blocks:
-            return _with_weak_notice(
-                Answer(query.text, NOT_FOUND, (), True, "extractive", (), hits)
-            )
+        answered = [r for r, _ in kept]
         pool = query.scope.regions if query.compares else self.regions
         missing = [r for r in pool if r not in answered]
         notices = [COMPARED if query.compares else MIXED_REGIONS]
         if missing:
-            shown = "、".join(missing[:SHOWN_MISSING]) + (
-                "等" if len(missing) > SHOWN_MISSING else ""
-            )
-            notices.append(NO_ANSWER_IN.format(regions=shown))
+            more = "等" if len(missing) > SHOWN_MISSING else ""
+            notices.append(NO_ANSWER_IN.format(regions="、".join(missing[:SHOWN_MISSING]) + more))
+        text = "\n\n".join(blocks)
         return Answer(
-            query.text,
-            "\n\n".join(blocks),
-            tuple(citations),
-            False,
-            "extractive",
-            tuple(notices),
-            hits,
+            query.text, text, tuple(citations), False, "extractive", tuple(notices), result.hits
         )
 
 

@@ -13,7 +13,7 @@ from rag.reading.tables import row_text
 from rag.sentences import sentence_spans
 from rag.types import Chunk, TableRow
 
-UNITS_VERSION = "units-1"  # bump when units() changes: stored unit vectors must be remade
+UNITS_VERSION = "units-2"  # bump when units() changes: stored unit vectors must be remade
 
 
 @dataclass(frozen=True)
