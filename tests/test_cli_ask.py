@@ -292,6 +292,101 @@ def test_an_unreadable_batch_file_is_one_line_before_loading(
     assert "no index" not in err  # the file is checked first
 
 
+# --- follow-ups --------------------------------------------------------------------------
+
+
+def _history(folder: Path, *lines: str, encoding: str = "utf-8", end: str = "\n") -> Path:
+    path = folder / "history.txt"
+    path.write_text(end.join(lines) + end, encoding=encoding)
+    return path
+
+
+def test_a_follow_up_is_answered_as_the_question_it_completes(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    history = str(_history(tmp_path, HYDROGEN))
+    record = _ask_json(capsys, index_dir, "那襄阳呢?", "--history", history)
+    assert list(record)[:2] == ["asked", "question"]  # as typed, then as answered
+    assert (record["asked"], record["question"]) == ("那襄阳呢?", "襄阳高新区的氢能目标是什么")
+    assert set(record) == RECORD_FIELDS | RECORD_EXTRAS | {"asked"}
+    assert record["citations"] and {c["doc"] for c in record["citations"]} == {"xiangyang.txt"}
+    code, out, err = _ask(capsys, "那襄阳呢?", "--index", str(index_dir), "--history", history)
+    assert code == 0 and not err
+    first, rest = out.split("\n", 1)
+    assert first == "按「襄阳高新区的氢能目标是什么」回答"
+    assert rest.startswith(record["answer"] + "\n")
+
+
+def test_each_earlier_question_is_completed_from_the_one_before(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    # 那新乡呢? becomes 新乡高新区的主导产业有哪些, and the new question takes its region.
+    history = _history(tmp_path, "河源高新区的主导产业有哪些", "", "那新乡呢?", end="\r\n")
+    record = _ask_json(capsys, index_dir, "其中加氢站有多少?", "--history", str(history))
+    assert record["question"] == "新乡高新区加氢站有多少?"
+    assert any("建设3-5座加氢站" in c["text"] for c in record["citations"])
+    assert {c["doc"] for c in record["citations"]} == {"xinxiang.txt"}
+
+
+def test_a_year_is_swapped_into_the_previous_question(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    history = _history(tmp_path, "河源高新区2020年规上工业总产值是多少", encoding="utf-8-sig")
+    record = _ask_json(capsys, index_dir, "那2019年呢?", "--history", str(history))
+    assert record["question"] == "河源高新区2019年规上工业总产值是多少"
+
+
+@pytest.mark.parametrize("lines", [(HYDROGEN,), ()])
+def test_a_question_of_its_own_is_answered_as_typed(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path, lines: tuple[str, ...]
+) -> None:
+    own = "河源高新区的新材料产业怎么发展"
+    history = str(_history(tmp_path, *lines))
+    record = _ask_json(capsys, index_dir, own, "--history", history)
+    assert record["question"] == own and "asked" not in record
+    code, out, _ = _ask(capsys, own, "--index", str(index_dir), "--history", history)
+    assert code == 0 and not out.startswith("按「") and "新材料产业园" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"\xe6\x96\xb0\xe4\xb9\xa1\n\xff\xfe\n", "history.txt:2: not UTF-8 (byte 1 of the line)"),
+        ("新乡\n".encode() + ("氢" * 2001).encode(), "history.txt:2: question is 2001 characters"),
+    ],
+)
+def test_an_unusable_history_line_is_named_before_loading(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, says: str
+) -> None:
+    history = tmp_path / "history.txt"
+    history.write_bytes(content)
+    argv = ["那襄阳呢?", "--history", str(history), "--index", str(tmp_path / "no-index")]
+    code, out, err = _ask(capsys, *argv)
+    assert code == 2 and not out
+    assert says in err and len(err.strip().splitlines()) == 1
+    assert "policyqa index build" not in err  # the file is checked before the index
+
+
+@pytest.mark.parametrize("path", ["nope.txt", "."])
+def test_a_missing_history_file_is_one_line_before_loading(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, path: str
+) -> None:
+    missing = tmp_path / path
+    argv = [HYDROGEN, "--history", str(missing), "--index", str(tmp_path / "no-index")]
+    code, out, err = _ask(capsys, *argv)
+    assert code == 2 and not out
+    assert f"--history file {missing}" in err and len(err.strip().splitlines()) == 1
+
+
+def test_history_goes_with_one_question_not_a_batch(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    history = str(_history(tmp_path, HYDROGEN))
+    code, out, err = _ask(capsys, "--jsonl", "-", "--history", history, "--index", str(index_dir))
+    assert code == 2 and not out
+    assert "--history goes with one question" in err and len(err.strip().splitlines()) == 1
+
+
 # --- bad input ---------------------------------------------------------------------------
 
 

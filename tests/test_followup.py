@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.followup import Rewrite, rewrite
+from rag.answering.query import MAX_QUESTION_CHARS
 from rag.types import DocMeta
 from tests.queries import analyzer
 
@@ -51,3 +52,15 @@ def test_a_message_lacking_a_topic_or_region_takes_it_from_the_conversation(
 )
 def test_a_message_naming_its_own_topic_starts_fresh(previous: str | None, message: str) -> None:
     assert rewrite(message, previous, ANALYZER) == Rewrite(message)
+
+
+def test_a_completion_too_long_to_ask_leaves_the_message_as_typed() -> None:
+    # Distinct characters (not one piece repeated), one short of the limit with its topic.
+    filler = "".join(chr(0x4E00 + i) for i in range(MAX_QUESTION_CHARS - 6))
+    message = f"其中{filler}有多少"
+    assert len(message) < MAX_QUESTION_CHARS
+    previous = "新乡高新区的氢能目标是什么"
+    assert rewrite(message, previous, ANALYZER) == Rewrite(message)
+    # The same message, shorter, is completed as usual.
+    short = f"其中{filler[:20]}有多少"
+    assert rewrite(short, previous, ANALYZER) == Rewrite(f"新乡高新区{filler[:20]}有多少", True)

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_ui_handlers import HUANGPU_REGION, SAMPLE_QUESTION, SECTION, build_ui_index
+from tests.test_ui_handlers import (
+    HUANGPU_REGION,
+    SAMPLE_QUESTION,
+    SECTION,
+    UI_DOCS,
+    XIANGYANG_HYDROGEN,
+    build_ui_index,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,9 +114,9 @@ def _choose(page: Any, dropdown: str, option: str) -> None:
 
 def test_sample_question_shows_answer_marked_source_and_its_context(page: Any) -> None:
     status = page.inner_text("#pq-status [data-testid=markdown]")
-    assert re.fullmatch(
-        r"索引：文件数 3 · 段落数 \d+ · 构建时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", status.strip()
-    )
+    built = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    expected = rf"索引：文件数 {len(UI_DOCS)} · 段落数 \d+ · 构建时间 {built}"
+    assert re.fullmatch(expected, status.strip())
     page.get_by_role("button", name=SAMPLE_QUESTION, exact=True).click()  # an example
     page.wait_for_function(
         "([q]) => document.querySelector('#pq-question textarea').value === q",
@@ -184,6 +191,37 @@ def test_too_long_question_is_refused_in_one_line(page: Any) -> None:
     answer = _last_answer(page)
     assert answer.startswith("无法检索：问题共 2001 字") and "2000" in answer
     assert "Traceback" not in page.inner_text("body")
+
+
+def test_a_follow_up_is_answered_from_the_zone_it_names(page: Any, server: dict[str, Any]) -> None:
+    _ask(page, SAMPLE_QUESTION)
+    assert not _last_answer(page).startswith("按「")
+    _ask(page, "那襄阳呢?")
+    assert page.locator("#pq-chat .message.user").last.inner_text().strip() == "那襄阳呢?"
+    rewrite, answer = _last_answer(page).split("\n", 1)
+    assert rewrite == "按「襄阳高新区的氢能目标是什么」回答"
+    assert XIANGYANG_HYDROGEN in answer
+    sources = page.inner_text("#pq-sources")
+    assert "襄阳高新区国民经济和社会发展第十四个五年规划纲要" in sources and "新乡" not in sources
+    page.click("#pq-copy")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("问：那襄阳呢?\n按「襄阳高新区的氢能目标是什么」回答\n\n")
+    page.click("#pq-up")
+    page.wait_for_function("document.querySelector('#pq-note').innerText.includes('已记录')")
+    last = json.loads(server["feedback"].path.read_text("utf-8").splitlines()[-1])
+    assert (last["asked"], last["question"]) == ("那襄阳呢?", "襄阳高新区的氢能目标是什么")
+    # A question naming its own topic and region right after: answered as typed.
+    _ask(page, "黄埔区数字经济核心产业增加值目标是多少")
+    answer = _last_answer(page)
+    assert "按「" not in answer and "1500亿元" in answer
+
+
+def test_clearing_the_conversation_forgets_the_question_to_complete_from(page: Any) -> None:
+    _ask(page, SAMPLE_QUESTION)
+    page.click("#pq-clear")
+    page.wait_for_function("document.querySelectorAll('#pq-chat .message.bot').length === 0")
+    _ask(page, "那襄阳呢?")
+    assert "按「" not in _last_answer(page)
 
 
 def test_no_file_of_the_machine_is_served(server: dict[str, Any]) -> None:

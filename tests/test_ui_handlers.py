@@ -29,6 +29,7 @@ from ui.handlers import (
     PENDING,
     ChatHandlers,
     Reply,
+    Turn,
     bounded_history,
     local_time,
 )
@@ -64,6 +65,16 @@ HUANGPU = """发布日期:2021-06-30
 第一节 氢能与新基建
 黄埔区建设氢能产业示范区，到2025年建成加氢站10座，推广氢燃料电池汽车2000辆。
 """
+XIANGYANG = """发布日期:2022-11-08
+襄阳高新区国民经济和社会发展第十四个五年规划纲要
+第一章 发展基础
+第一节 创新能力
+襄阳高新区高新技术企业数量达到300家，研发投入持续增长。
+第二章 产业发展
+第一节 新能源产业
+襄阳高新区突破钒液流储能技术，高水平打造钒储能产业园。\
+氢能产业的目标是打造氢能产业园，到2025年建成加氢站5座。
+"""
 WEB = """发布日期:2022-03-01
 郑州经开区管委会关于印发郑州经开区网页安全测试规划的通知
 郑州经开区网页安全测试规划
@@ -71,8 +82,15 @@ WEB = """发布日期:2022-03-01
 第一节 特殊字符
 网页安全测试规划要求页面原样显示<script>alert(1)</script>与<img src=x onerror=alert(1)>这些文字。
 """
-UI_DOCS = {"xinxiang.txt": XINXIANG, "huangpu.txt": HUANGPU, "web.txt": WEB}
+UI_DOCS = {
+    "xinxiang.txt": XINXIANG,
+    "huangpu.txt": HUANGPU,
+    "xiangyang.txt": XIANGYANG,
+    "web.txt": WEB,
+}
 HUANGPU_REGION = "广州市黄埔区"
+XIANGYANG_REGION = "襄阳高新区"
+XIANGYANG_HYDROGEN = "到2025年建成加氢站5座"  # the answer to 那襄阳呢? after SAMPLE_QUESTION
 
 
 def build_ui_index(folder: Path, home: Path) -> tuple[Path, Settings]:
@@ -140,12 +158,14 @@ def test_region_filter_keeps_answers_in_that_region(handlers: ChatHandlers) -> N
 
 
 def test_document_filter_and_choices_follow_the_index(handlers: ChatHandlers) -> None:
-    assert handlers.region_choices() == [ANY_REGION, HUANGPU_REGION, "新乡高新区", "郑州经开区"]
+    assert handlers.region_choices() == [
+        ANY_REGION, HUANGPU_REGION, "新乡高新区", XIANGYANG_REGION, "郑州经开区",
+    ]  # fmt: skip
     assert handlers.doc_choices(HUANGPU_REGION) == [
         (ANY_DOC, ANY_DOC),
         ("广州市黄埔区数字经济发展规划（2021-06-30）", "huangpu.txt"),
     ]
-    assert len(handlers.doc_choices(ANY_REGION)) == 4
+    assert len(handlers.doc_choices(ANY_REGION)) == 1 + len(UI_DOCS)
     last = _ask(handlers, "氢能", doc="huangpu.txt")[-1]
     assert last.turn is not None and last.turn.doc == "huangpu.txt"
     assert {c.hit.chunk.doc for c in last.turn.answer.citations} == {"huangpu.txt"}
@@ -158,7 +178,7 @@ def test_status_line_names_files_passages_and_local_build_time(
     built = local_time(status["built_at"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", built)
     assert handlers.status_line() == (
-        f"索引：文件数 3 · 段落数 {status['chunks']} · 构建时间 {built}"
+        f"索引：文件数 {len(UI_DOCS)} · 段落数 {status['chunks']} · 构建时间 {built}"
     )
     assert "T" not in built and "+00:00" not in handlers.status_line()
     assert str(status["model"]) not in handlers.status_line()
@@ -289,6 +309,110 @@ def test_thumbs_write_question_answer_citations_and_time(handlers: ChatHandlers)
     assert first["filters"] == {"region": "新乡高新区", "doc": None}
     assert first["user"] == "alice" and second["user"] is None
     assert first["time"][:2] == "20" and first["time"].endswith("+00:00")
+
+
+# Follow-up questions -----------------------------------------------------------------
+
+REWRITE_LINE = re.compile(r"^按「(.+?)」回答\n\n")
+
+
+def _follow(handlers: ChatHandlers, message: str, turn: Turn | None, **kw: object) -> list[Reply]:
+    history = [{"role": "user", "content": "问"}, {"role": "assistant", "content": "答"}]
+    return list(handlers.respond(message, history, turn=turn, **kw))  # type: ignore[arg-type]
+
+
+def test_a_follow_up_is_answered_as_the_question_it_completes(handlers: ChatHandlers) -> None:
+    first = _ask(handlers, SAMPLE_QUESTION)[-1].turn
+    replies = _follow(handlers, "那襄阳呢?", first)
+    completed = "襄阳高新区的氢能目标是什么"
+    # Every step of the bubble, from 正在检索… on, says which question is searched.
+    for reply in replies:
+        match = REWRITE_LINE.match(reply.history[-1]["content"])
+        assert match and match[1] == completed
+    last = replies[-1]
+    assert last.history[-2] == {"role": "user", "content": "那襄阳呢?"}  # as typed
+    assert last.turn is not None and last.turn.rewritten
+    assert (last.turn.asked, last.turn.answer.question) == ("那襄阳呢?", completed)
+    assert {c.hit.chunk.doc for c in last.turn.answer.citations} == {"xiangyang.txt"}
+    assert XIANGYANG_HYDROGEN in last.turn.answer.text
+    assert "襄阳高新区国民经济和社会发展第十四个五年规划纲要" in last.sources
+    assert last.copy.startswith(f"问：那襄阳呢?\n按「{completed}」回答\n\n{last.turn.answer.text}")
+
+
+def test_a_topic_without_a_region_keeps_the_previous_region(handlers: ChatHandlers) -> None:
+    xiangyang = _ask(handlers, "襄阳高新区的氢能目标是什么")[-1].turn
+    last = _follow(handlers, "其中加氢站有多少?", xiangyang)[-1]
+    assert last.history[-1]["content"].startswith("按「襄阳高新区加氢站有多少?」回答\n\n")
+    assert last.turn is not None and last.turn.answer.question == "襄阳高新区加氢站有多少?"
+    assert {c.hit.chunk.doc for c in last.turn.answer.citations} == {"xiangyang.txt"}
+
+
+def test_a_message_naming_its_own_topic_and_region_starts_fresh(handlers: ChatHandlers) -> None:
+    first = _ask(handlers, SAMPLE_QUESTION)[-1].turn
+    follow = _follow(handlers, "那襄阳呢?", first)[-1].turn
+    own = "黄埔区数字经济核心产业增加值目标是多少"
+    replies = _follow(handlers, own, follow)
+    assert not any(REWRITE_LINE.match(r.history[-1]["content"]) for r in replies)
+    last = replies[-1]
+    assert last.turn is not None and not last.turn.rewritten
+    assert (last.turn.asked, last.turn.answer.question) == (own, own)
+    assert {c.hit.chunk.doc for c in last.turn.answer.citations} == {"huangpu.txt"}
+    assert last.copy.startswith(last.turn.answer.text)
+
+
+def test_a_cleared_conversation_has_nothing_to_complete_from(handlers: ChatHandlers) -> None:
+    _ask(handlers, SAMPLE_QUESTION)
+    last = _ask(handlers, "那襄阳呢?")[-1]  # 清空对话 leaves no turn: the message stands alone
+    assert not REWRITE_LINE.match(last.history[-1]["content"])
+    assert last.turn is not None and last.turn.answer.question == "那襄阳呢?"
+
+
+def test_a_refused_follow_up_keeps_the_question_to_complete_from(handlers: ChatHandlers) -> None:
+    first = _ask(handlers, SAMPLE_QUESTION)[-1].turn
+    refused = _follow(handlers, "那襄阳呢?" + "氢" * 2000, first)[-1]
+    assert refused.turn == first
+    last = _follow(handlers, "那襄阳呢?", refused.turn)[-1]
+    assert last.turn is not None and last.turn.answer.question == "襄阳高新区的氢能目标是什么"
+
+
+def test_filters_apply_to_a_follow_up_as_to_any_question(handlers: ChatHandlers) -> None:
+    first = _ask(handlers, SAMPLE_QUESTION)[-1].turn
+    last = _follow(handlers, "那襄阳呢?", first, region=HUANGPU_REGION)[-1]
+    assert last.turn is not None and last.turn.region == HUANGPU_REGION
+    assert last.turn.answer.question == "襄阳高新区的氢能目标是什么"
+    assert {c.hit.chunk.doc for c in last.turn.answer.citations} <= {"huangpu.txt"}
+    last = _follow(handlers, "那襄阳呢?", first, doc="xinxiang.txt")[-1]
+    assert last.turn is not None and last.turn.doc == "xinxiang.txt"
+    assert {c.hit.chunk.doc for c in last.turn.answer.citations} <= {"xinxiang.txt"}
+
+
+def test_feedback_on_a_follow_up_records_the_message_and_the_question(
+    handlers: ChatHandlers,
+) -> None:
+    first = _ask(handlers, SAMPLE_QUESTION)[-1].turn
+    handlers.rate("up", first)
+    follow = _follow(handlers, "那襄阳呢?", first)[-1].turn
+    handlers.rate("down", follow)
+    plain, followed = handlers.feedback.read()
+    assert (plain["asked"], plain["question"]) == (SAMPLE_QUESTION, SAMPLE_QUESTION)
+    assert (followed["asked"], followed["question"]) == ("那襄阳呢?", "襄阳高新区的氢能目标是什么")
+    assert followed["citations"][0]["doc"] == "xiangyang.txt"
+
+
+def test_llm_answers_to_a_follow_up_stream_under_the_question_answered(
+    ui_index: tuple[Path, Settings], handlers: ChatHandlers, tmp_path: Path
+) -> None:
+    first = _ask(handlers, SAMPLE_QUESTION)[-1].turn
+    root, settings = ui_index
+    with LLMServer(Behaviour(echo_cite=True)) as server:
+        llm = LLMSettings(base_url=server.base_url, model="m", timeout_s=10)
+        service = QAService.open(root, replace(settings, llm=llm))
+        llm_handlers = ChatHandlers(service, FeedbackLog(tmp_path / "f.jsonl"))
+        replies = _follow(llm_handlers, "那襄阳呢?", first)
+    assert len(replies) > 3
+    for reply in replies:
+        assert reply.history[-1]["content"].startswith("按「襄阳高新区的氢能目标是什么」回答\n\n")
+    assert replies[-1].turn is not None and replies[-1].turn.answer.mode == "llm"
 
 
 def test_thumbs_before_any_answer_write_nothing(handlers: ChatHandlers) -> None:

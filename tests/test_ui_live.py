@@ -14,12 +14,14 @@ from index.build import build_index
 from index.publish import CURRENT, MANIFEST, live_build_id, resolve_live
 from index.service import QAService
 from rag.config import Settings
-from tests.test_ui_handlers import SAMPLE_QUESTION, build_ui_index
+from tests.test_ui_handlers import SAMPLE_QUESTION, UI_DOCS, build_ui_index
 from ui.feedback import FeedbackLog
 from ui.handlers import ChatHandlers
 from ui.live import LiveService
 
 WAIT_S = 60.0
+BEFORE = f"索引：文件数 {len(UI_DOCS)} "  # the status line before another document is published
+AFTER = f"索引：文件数 {len(UI_DOCS) + 1} "
 ANOTHER = """发布日期:2023-05-01
 洛阳高新区关于印发洛阳高新区氢能产业发展规划的通知
 洛阳高新区氢能产业发展规划
@@ -55,17 +57,17 @@ def test_a_new_build_answers_the_next_question(index: tuple[Path, Settings]) -> 
     live = LiveService(root, settings, check_every_s=0.0)
     handlers = ChatHandlers(live, FeedbackLog(root.parent / "f.jsonl"))
     first = handlers.service
-    assert handlers.status_line().startswith("索引：文件数 3 ")
+    assert handlers.status_line().startswith(BEFORE)
     old_id = live_build_id(root)
 
     _publish_with_another_document(root, settings)
     assert live_build_id(root) != old_id
     _wait_for(lambda: handlers.service is not first, "the new build to go live")
 
-    assert handlers.status_line().startswith("索引：文件数 4 ")
+    assert handlers.status_line().startswith(AFTER)
     assert "洛阳高新区" in handlers.region_choices()
     last = list(handlers.respond("洛阳高新区的加氢站建设目标是什么", []))[-1]
-    assert last.status.startswith("索引：文件数 4 ")
+    assert last.status.startswith(AFTER)
     assert last.turn is not None
     assert {c.hit.chunk.doc for c in last.turn.answer.citations} == {"luoyang.txt"}
 
@@ -79,15 +81,15 @@ def test_an_answer_in_flight_finishes_on_the_build_it_started_with(
     first = handlers.service
     replies = handlers.respond(SAMPLE_QUESTION, [])
     pending = next(replies)  # the answer has started: its build is chosen
-    assert pending.status.startswith("索引：文件数 3 ")
+    assert pending.status.startswith(BEFORE)
 
     _publish_with_another_document(root, settings)
     _wait_for(lambda: handlers.service is not first, "the new build to go live")
 
     rest = list(replies)
-    assert rest and all(r.status.startswith("索引：文件数 3 ") for r in rest)
+    assert rest and all(r.status.startswith(BEFORE) for r in rest)
     assert rest[-1].turn is not None and rest[-1].turn.answer.citations
-    assert handlers.status_line().startswith("索引：文件数 4 ")
+    assert handlers.status_line().startswith(AFTER)
 
 
 def test_a_build_that_cannot_be_opened_leaves_the_old_one_serving(
@@ -125,6 +127,6 @@ def test_the_watcher_opens_a_new_build_while_nobody_asks(index: tuple[Path, Sett
     try:
         _publish_with_another_document(root, settings)
         _wait_for(lambda: len(opened) == 2, "the watcher to open the new build")
-        _wait_for(lambda: len(live.current().docs) == 4, "the new build to go live")
+        _wait_for(lambda: len(live.current().docs) == len(UI_DOCS) + 1, "the new build to go live")
     finally:
         live.close()

@@ -43,9 +43,9 @@ def _passage() -> Chunk:
 
 def _answer(chunk: Chunk, spans: tuple[tuple[int, int], ...], **kw: object) -> Answer:
     citation = Citation(1, Hit(chunk, 0.9, 1), spans)
-    fields = {"text": "重点布局氢能与燃料电池产业。[1]", "abstained": False}
+    fields = {"question": "氢能目标", "text": "重点布局氢能与燃料电池产业。[1]", "abstained": False}
     fields.update(kw)
-    return Answer(question="氢能目标", citations=(citation,), **fields)  # type: ignore[arg-type]
+    return Answer(citations=(citation,), **fields)  # type: ignore[arg-type]
 
 
 def _span(text: str, chunk: Chunk) -> tuple[int, int]:
@@ -160,3 +160,25 @@ def test_copy_text_is_answer_then_numbered_sources() -> None:
         "[1] 《新乡高新区“十四五”规划》（2021-10-14） 第四章 建设实力高新 › 第二节"
     )
     assert "新开〔2021〕91号" in text and "「重点布局氢能与燃料电池产业。建设3-5座加氢站。" in text
+
+
+def test_a_follow_up_bubble_starts_with_the_question_answered_escaped() -> None:
+    chunk = _passage()
+    question = "新乡高新区<b>*氢能*</b>目标"
+    answer = _answer(chunk, (), question=question)
+    md = chat_markdown(answer, {chunk.doc: META}, rewritten=True)
+    first, rest = md.split("\n\n", 1)
+    assert first == r"按「新乡高新区&lt;b&gt;\*氢能\*&lt;/b&gt;目标」回答"
+    assert rest == chat_markdown(answer, {chunk.doc: META})
+    assert "按「" not in rest
+
+
+def test_copy_text_of_a_follow_up_names_the_message_and_the_question_answered() -> None:
+    chunk = _passage()
+    answer = _answer(chunk, (), question="新乡高新区的氢能目标是什么")
+    text = copy_text(answer, {chunk.doc: META}, asked="那新乡呢?")
+    assert text.startswith("问：那新乡呢?\n按「新乡高新区的氢能目标是什么」回答\n\n重点布局")
+    plain = copy_text(answer, {chunk.doc: META})
+    assert text.endswith(plain)
+    # A message answered as typed is copied as before.
+    assert copy_text(answer, {chunk.doc: META}, asked=answer.question) == plain

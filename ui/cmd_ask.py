@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import json
 import sys
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from index.paths import DEFAULT_INDEX
 from ui.checks import IndexCatalog, UsageError, check_readable_file, check_text, positive_int
+from ui.render import rewrite_line
 
 if TYPE_CHECKING:
     from index.service import QAService
@@ -54,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="only search this document: its file name, its path as typed "
         "(corpus/001_….txt) or a fragment of its title",
     )
+    ask.add_argument(
+        "--history", type=Path, metavar="FILE",
+        help="earlier questions of the conversation, one per line, oldest first (UTF-8): "
+        "the question may be a follow-up of them",
+    )  # fmt: skip
     ask.add_argument("--json", action="store_true", help="print the result as one JSON object")
     ask.set_defaults(run=run)
 
@@ -73,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give a question or --jsonl FILE (not both); see `policyqa ask --help`")
     if args.question is not None:
         validate_question(check_text(args.question, "the question"))
+    if args.history is not None and args.jsonl is not None:
+        raise UsageError(
+            "--history goes with one question, not with --jsonl: batch lines stand alone"
+        )
+    history = read_history(args.history) if args.history is not None else []
     if args.jsonl not in (None, "-"):
         check_readable_file(Path(args.jsonl), "--jsonl file")
     region, doc = IndexCatalog.read(args.index).resolve_scope(args.region, args.doc)
@@ -85,14 +97,79 @@ def run(args: argparse.Namespace) -> int:
     if args.jsonl is not None:
         with _open_batch(args.jsonl) as batch:
             return _batch(service, batch, args.jsonl, region, doc)
-    answer = service.ask(args.question, region=region, doc=doc)
-    if args.json:
+    _answer_one(service, args.question.strip(), history, region, doc, args.json)
+    return 0
+
+
+def _answer_one(
+    service: QAService,
+    asked: str,
+    history: list[str],
+    region: str | None,
+    doc: str | None,
+    as_json: bool,
+) -> None:
+    """Print the answer to `asked`, completed from `history` when it is a follow-up."""
+    answer = service.ask(completed(service, history, asked), region=region, doc=doc)
+    rewritten = answer.question != asked
+    if as_json:
         from rag.serialize import answer_record
 
-        print(json.dumps(answer_record(answer), ensure_ascii=False))
+        record = answer_record(answer)
+        print(json.dumps(_with_asked(record, asked) if rewritten else record, ensure_ascii=False))
     else:
-        print(format_answer(answer, service))
-    return 0
+        lead = f"{rewrite_line(answer.question)}\n" if rewritten else ""
+        print(lead + format_answer(answer, service))
+
+
+def _with_asked(record: dict[str, Any], asked: str) -> dict[str, Any]:
+    """The record with "asked" (the message as typed) just before "question" (as answered)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "question":
+            out["asked"] = asked
+        out[key] = value
+    return out
+
+
+def read_history(path: Path) -> list[str]:
+    """The earlier questions of a --history file, checked before anything loads.
+
+    One question per line, oldest first; blank lines are skipped and a UTF-8 byte order
+    mark is accepted. A line that is not UTF-8, or not a question that can be asked,
+    is refused with its file and line.
+    """
+    from rag.answering.query import QuestionError, validate_question
+
+    check_readable_file(path, "--history file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UsageError(f"--history file {path} cannot be read ({err.strerror})") from None
+    questions = []
+    for number, raw in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise UsageError(
+                f"{path}:{number}: not UTF-8 (byte {err.start + 1} of the line); "
+                "save the file as UTF-8"
+            ) from None
+        if not line.strip():
+            continue
+        try:
+            questions.append(validate_question(line))
+        except QuestionError as err:
+            raise UsageError(f"{path}:{number}: {err}") from None
+    return questions
+
+
+def completed(service: QAService, history: list[str], message: str) -> str:
+    """`message` completed from the conversation: each earlier question from the one before."""
+    previous: str | None = None
+    for earlier in history:
+        previous = service.rewrite(earlier, previous).question
+    return service.rewrite(message, previous).question
 
 
 def _open_batch(source: str) -> contextlib.AbstractContextManager[BinaryIO]:

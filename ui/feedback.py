@@ -31,14 +31,20 @@ def feedback_record(
     region: str | None = None,
     doc: str | None = None,
     user: str | None = None,
+    asked: str = "",
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """One log line: time, rating, question, answer, citations and the filters in force."""
+    """One log line: time, rating, question, answer, citations and the filters in force.
+
+    `asked` is the message as typed; `question` the question answered, which differs
+    for a follow-up completed from the conversation (那襄阳呢? → 襄阳高新区…).
+    """
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
     return {
         "time": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "rating": rating,
+        "asked": asked or answer.question,
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,

@@ -25,6 +25,7 @@ from ui.render import (
     copy_text,
     escape_markdown,
     render_sources,
+    rewrite_markdown,
 )
 
 if TYPE_CHECKING:
@@ -47,13 +48,23 @@ Message = dict[str, Any]  # gradio's chat message: {"role": ..., "content": ...}
 
 @dataclass(frozen=True)
 class Turn:
-    """The latest answer of a browser session, the filters it was asked under, what it showed."""
+    """The latest answer of a browser session, the filters it was asked under, what it showed.
+
+    `answer.question` is the question as answered (a follow-up completed from the one
+    before); it is what the session's next follow-up is completed from.
+    """
 
     answer: Answer
     region: str | None = None
     doc: str | None = None
     sources: str = ""  # the sources panel HTML of this answer
     copy: str = ""  # the text 复制答案与出处 copies
+    asked: str = ""  # the message as typed (answer.question when it was not a follow-up)
+
+    @property
+    def rewritten(self) -> bool:
+        """Whether the message was answered as another (completed) question."""
+        return bool(self.asked) and self.asked != self.answer.question
 
 
 @dataclass(frozen=True)
@@ -129,8 +140,10 @@ class ChatHandlers:
     ) -> Iterator[Reply]:
         """Answer `message`: a pending bubble, streamed text, then the cited answer.
 
-        An empty message only shows a hint (no bubble). Failures end the reply with one
-        line in the chat; the sources panel keeps the session's previous answer.
+        A follow-up (那襄阳呢?) is completed from the question `turn` answered, and the
+        bubble says which question was answered. An empty message only shows a hint (no
+        bubble). Failures end the reply with one line in the chat; the sources panel keeps
+        the session's previous answer.
         """
         service = self.service  # one build for the whole answer, even if a new one goes live
         shown = _Shown(
@@ -149,17 +162,21 @@ class ChatHandlers:
         if problem:
             yield shown.reply(_with_answer(history, problem))
             return
-        yield shown.reply(_with_answer(history, PENDING))
         region_value = filter_value(region, ANY_REGION)
         doc_value = filter_value(doc, ANY_DOC)
-        streamed = ""
+        asked = text.strip()
         try:
-            for item in service.ask_stream(text, region=region_value, doc=doc_value):
+            # A follow-up (那襄阳呢?) is completed from the question the last answer answered.
+            question = service.rewrite(asked, turn.answer.question if turn else None).question
+            lead = rewrite_markdown(question) if question != asked else ""
+            yield shown.reply(_with_answer(history, lead + PENDING))
+            streamed = ""
+            for item in service.ask_stream(question, region=region_value, doc=doc_value):
                 if isinstance(item, Answer):
-                    yield self._final(service, shown, history, item, region_value, doc_value)
+                    yield self._final(service, shown, history, item, region_value, doc_value, asked)
                     return
                 streamed += item
-                yield shown.reply(_with_answer(history, escape_markdown(streamed)))
+                yield shown.reply(_with_answer(history, lead + escape_markdown(streamed)))
         except QuestionError:
             log.info("question refused by the retriever: %r", text[:100])
             yield shown.reply(_with_answer(history, "无法检索：这个问题无法检索，请换一种问法。"))
@@ -176,7 +193,9 @@ class ChatHandlers:
         """Log 有帮助 ("up") or 没帮助 ("down") for the session's latest answer; a note to show."""
         if turn is None:
             return NOTHING_TO_RATE
-        record = feedback_record(turn.answer, rating, region=turn.region, doc=turn.doc, user=user)
+        record = feedback_record(
+            turn.answer, rating, region=turn.region, doc=turn.doc, user=user, asked=turn.asked
+        )
         try:
             self.feedback.append(record)
         except OSError as err:
@@ -211,11 +230,13 @@ class ChatHandlers:
         answer: Answer,
         region: str | None,
         doc: str | None,
+        asked: str,
     ) -> Reply:
+        """The cited answer to `asked`, the message as typed (answered as answer.question)."""
         sources = render_sources(answer, self.cards(answer, service))
-        copy = copy_text(answer, service.docs)
-        turn = Turn(answer, region, doc, sources, copy)
-        content = chat_markdown(answer, service.docs)
+        copy = copy_text(answer, service.docs, asked)
+        turn = Turn(answer, region, doc, sources, copy, asked)
+        content = chat_markdown(answer, service.docs, rewritten=turn.rewritten)
         return Reply(_with_answer(history, content), turn, sources, copy, "", shown.status)
 
 

@@ -170,8 +170,21 @@ def escape_markdown(text: str) -> str:
     return _LINE_START_MARKER.sub(lambda m: f"{m[1]}{m[2][:-1]}\\{m[2][-1]}", escaped)
 
 
-def chat_markdown(answer: Answer, docs: Mapping[str, DocMeta]) -> str:
-    """The chat message for an answer: its text, notices and a short list of its sources."""
+def rewrite_line(question: str) -> str:
+    """The line that says which question a follow-up was answered as (plain text)."""
+    return f"按「{question}」回答"
+
+
+def rewrite_markdown(question: str) -> str:
+    """The rewrite line as the first paragraph of a chat bubble (escaped like all text)."""
+    return escape_markdown(rewrite_line(question)) + "\n\n"
+
+
+def chat_markdown(answer: Answer, docs: Mapping[str, DocMeta], rewritten: bool = False) -> str:
+    """The chat message for an answer: its text, notices and a short list of its sources.
+
+    When the message was a follow-up (`rewritten`), the question answered comes first.
+    """
     lines = [escape_markdown(answer.text)]
     if answer.notices:
         lines.append("\n".join(f"注意：{escape_markdown(n)}" for n in answer.notices))
@@ -182,7 +195,8 @@ def chat_markdown(answer: Answer, docs: Mapping[str, DocMeta]) -> str:
         ]
         # The chat renders single line breaks (line_breaks=True): no Markdown hard breaks.
         lines.append("出处：\n" + "\n".join(refs))
-    return "\n\n".join(lines)
+    text = "\n\n".join(lines)
+    return rewrite_markdown(answer.question) + text if rewritten else text
 
 
 def source_name(chunk: Chunk, docs: Mapping[str, DocMeta]) -> str:
@@ -194,9 +208,16 @@ def source_name(chunk: Chunk, docs: Mapping[str, DocMeta]) -> str:
     return f"《{title}》{date}{section}"
 
 
-def copy_text(answer: Answer, docs: Mapping[str, DocMeta]) -> str:
-    """Plain text to paste elsewhere: the answer, then its numbered sources with excerpts."""
-    lines = [answer.text.strip()]
+def copy_text(answer: Answer, docs: Mapping[str, DocMeta], asked: str = "") -> str:
+    """Plain text to paste elsewhere: the answer, then its numbered sources with excerpts.
+
+    When `asked` (the message as typed) was answered as another question, both come
+    first: 问：那襄阳呢? and 按「襄阳高新区…」回答.
+    """
+    lines = []
+    if asked and asked != answer.question:
+        lines.extend([f"问：{asked}", rewrite_line(answer.question), ""])
+    lines.append(answer.text.strip())
     if answer.notices:
         lines.append("")
         lines.extend(f"注意：{n}" for n in answer.notices)

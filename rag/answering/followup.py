@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from rag import lexicon as lx
-from rag.answering.query import QueryAnalyzer
+from rag.answering.query import MAX_QUESTION_CHARS, QueryAnalyzer
 
 _DEICTIC = re.compile(lx.FOLLOWUP_LEAD)
 _TAIL = re.compile(lx.FOLLOWUP_TAIL)
@@ -30,7 +30,17 @@ class Rewrite:
 
 
 def rewrite(message: str, previous: str | None, analyzer: QueryAnalyzer) -> Rewrite:
-    """`message` completed from the `previous` (already complete) question, when it must be."""
+    """`message` completed from the `previous` (already complete) question, when it must be.
+
+    A completion longer than a question may be is not made: the message is answered as typed.
+    """
+    completed = _complete(message, previous, analyzer)
+    if completed.rewritten and len(completed.question) > MAX_QUESTION_CHARS:
+        return Rewrite(message.strip())
+    return completed
+
+
+def _complete(message: str, previous: str | None, analyzer: QueryAnalyzer) -> Rewrite:
     text = message.strip()
     if not previous or not text:
         return Rewrite(text)
