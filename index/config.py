@@ -73,11 +73,24 @@ def load_settings(
         _merge(values, _read_toml(path), str(path))
     _merge(values, _from_env(), "environment")
     _merge(values, _nest(overrides), "command line")
-    settings = Settings()
+    settings = _applied(Settings(), values)
+    _check_ranges(settings)
+    return settings
+
+
+def apply_toml(settings: Settings, path: Path) -> Settings:
+    """`settings` with the sections of the TOML file `path` applied over them (checked)."""
+    values: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    _merge(values, _read_toml(path), str(path))
+    applied = _applied(settings, values)
+    _check_ranges(applied)
+    return applied
+
+
+def _applied(settings: Settings, values: Mapping[str, Mapping[str, Any]]) -> Settings:
     for section, given in values.items():
         if given:
             settings = replace(settings, **{section: replace(getattr(settings, section), **given)})
-    _check_ranges(settings)
     return settings
 
 

@@ -131,6 +131,10 @@ class AnswerWeights:
     keep_other_passage: float = 1.5000
     # A passage whose own section heading states this share of the question is quoted whole.
     whole_section_share: float = 0.3000
+    # The sections beside the best unit's are a list's items when their parent heading states
+    # this share of the question.
+    list_parent_share: float = 0.2
+    length_scale: float = 200.0  # characters at which the length feature reaches 1
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from rag.reading.tables import row_text, shown_cells
 from rag.types import Chunk, Citation, DocMeta, Hit
 
 _ITEM_START = re.compile(lx.ITEM_START)
-PARENT_MATCH = 0.2  # share of the question a list's parent heading must state
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def choose(
         # A section whose own heading names what is asked answers as a whole.
         chosen += [c for c in candidates if c.hit_index == best.hit_index and c is not best]
     if query.wants == LIST:
-        chosen += _list_items(query, best, candidates, hits)
+        chosen += _list_items(query, best, candidates, hits, weights.list_parent_share)
     covered = _terms(query, chosen)
     for c in ranked:
         if c.hit_index == best.hit_index or c.score < best.score - weights.keep_other_passage:
@@ -82,7 +81,11 @@ def _same_section(a: Chunk, b: Chunk) -> bool:
 
 
 def _list_items(
-    query: Query, best: Candidate, candidates: Sequence[Candidate], hits: Sequence[Hit]
+    query: Query,
+    best: Candidate,
+    candidates: Sequence[Candidate],
+    hits: Sequence[Hit],
+    parent_share: float,
 ) -> list[Candidate]:
     """The items of the list a list question asks for.
 
@@ -104,7 +107,7 @@ def _list_items(
     ]
     parent = " ".join(hits[related[0]].chunk.section[:-1]) if related else ""
     enumerated = enumeration_length(best.unit.text) >= 3 and not query.per_item
-    if query.share(parent) < PARENT_MATCH or enumerated:
+    if query.share(parent) < parent_share or enumerated:
         # Only the items of a list the question names, and none when the best unit
         # enumerates the answer itself, unless each item's own details are asked for.
         related = []

@@ -50,7 +50,6 @@ _ITEM_START = re.compile(lx.ITEM_START)
 _CLAUSES = re.compile(f"[{re.escape(lx.CLAUSE_MARKS)}]")
 _UNIT_COLUMN = "单位"
 _SERIAL_COLUMN = "序号"
-_LENGTH_SCALE = 200.0  # characters at which the length feature reaches 1
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,9 @@ def candidates(
         passage_dense = hit.dense_score or 0.0
         for unit in units(chunk):
             dense = (_similarity(query_vector, vectors, unit.position), passage_dense)
-            values = unit_features(query, chunk, unit, dense, heading, i, hit.score / top)
+            values = unit_features(
+                query, chunk, unit, dense, heading, i, hit.score / top, weights.length_scale
+            )
             score = float(weights.bias + coefficients @ np.array(values))
             out.append(Candidate(i, unit, values, score))
     return out
@@ -99,6 +100,7 @@ def unit_features(
     heading: float,
     hit_index: int,
     passage_score: float,
+    length_scale: float,
 ) -> tuple[float, ...]:
     """The FEATURES of one unit, in order; `dense` is (the unit's, its passage's) similarity."""
     text = unit.text
@@ -126,7 +128,7 @@ def unit_features(
         "count": float(query.count > 1 and enumerated >= query.count),
         "row_label": _row_label_share(query, chunk, unit),
         "column": float(unit.row is not None and _names_a_column(query, chunk)),
-        "length": min(1.0, math.log1p(len(text)) / math.log1p(_LENGTH_SCALE)),
+        "length": min(1.0, math.log1p(len(text)) / math.log1p(length_scale)),
     }
     return tuple(values[name] for name in FEATURES)
 
