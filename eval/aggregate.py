@@ -8,6 +8,7 @@ the group can have (hit@1 of traps, region coverage of single-document questions
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 from eval.gold import QUESTION_TYPES, TAGS
 from eval.metrics import ItemResult, hit_at_k, mrr_at_k, ndcg_at_k, percentile
@@ -46,6 +47,10 @@ def junk_answered(results: Sequence[ItemResult]) -> int | None:
     return sum(not r.abstained for r in junk) if junk else None
 
 
+def _hit_at(r: ItemResult, k: int) -> float:
+    return hit_at_k(r.relevant, k)
+
+
 def group_metrics(results: Sequence[ItemResult]) -> Summary:
     """Metrics of one group of questions; retrieval and answer metrics over answerable ones."""
     answerable = [r for r in results if r.item.answerable]
@@ -60,7 +65,7 @@ def group_metrics(results: Sequence[ItemResult]) -> Summary:
         "junk": sum(r.item.junk for r in results),
     }
     for k in K_VALUES:
-        out[f"hit@{k}"] = over(lambda r, k=k: hit_at_k(r.relevant, k))
+        out[f"hit@{k}"] = over(partial(_hit_at, k=k))
     out["mrr@10"] = over(lambda r: mrr_at_k(r.relevant, 10))
     out["ndcg@10"] = over(lambda r: ndcg_at_k(r.relevant, 10, len(set(r.item.evidence))))
     out["key_point_recall"] = over(lambda r: r.key_point_recall)
@@ -72,9 +77,7 @@ def group_metrics(results: Sequence[ItemResult]) -> Summary:
     latencies = [r.latency_s for r in results]
     out["latency_p50_s"] = percentile(latencies, 50) if latencies else None
     out["latency_p95_s"] = percentile(latencies, 95) if latencies else None
-    out["hit_curve"] = [
-        over(lambda r, k=k: hit_at_k(r.relevant, k)) for k in range(1, CURVE_DEPTH + 1)
-    ]
+    out["hit_curve"] = [over(partial(_hit_at, k=k)) for k in range(1, CURVE_DEPTH + 1)]
     return out
 
 

@@ -68,7 +68,7 @@ def load_sets(
             )
         paths[name] = path
     shapes = {name: load_gold(path) for name, path in paths.items()}
-    texts = doc_texts(named_docs(i for items in shapes.values() for i in items), docs_dir)
+    texts = doc_texts(named_docs([i for items in shapes.values() for i in items]), docs_dir)
     return {name: load_gold(path, texts) for name, path in paths.items()}, texts
 
 

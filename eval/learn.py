@@ -19,6 +19,7 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -276,7 +277,8 @@ def _learn_ranking(
     for _ in range(RANKING_PASSES):
         for name, values in RANKING_GRID.items():
             for value in values if name not in off else ():
-                tried = dataclasses.replace(best, **{name: value})
+                change: dict[str, Any] = {name: value}
+                tried = dataclasses.replace(best, **change)
                 value_mrr = mrr(tried)
                 if value_mrr > best_value:
                     best, best_value = tried, value_mrr
@@ -301,7 +303,8 @@ def _learn_evidence(
 
     w = _signed_fit(fit, [i for i, n in enumerate(FEATURES) if n not in off], signs)
     log.info("evidence model from %d questions", len(data))
-    return dataclasses.replace(start, bias=0.0, **dict(zip(FEATURES, map(float, w), strict=True)))
+    values: dict[str, Any] = dict(zip(FEATURES, map(float, w), strict=True))
+    return dataclasses.replace(start, bias=0.0, **values)
 
 
 def conditional_logit(
@@ -397,7 +400,9 @@ def _learn_abstention(
     logits = bias + x @ coefficients
     probability = 1.0 / (1.0 + np.exp(-np.clip(logits, -_LOGIT_LIMIT, _LOGIT_LIMIT)))
     threshold, rates = _threshold(probability, y)
-    values = dict(zip(("bias", *SIGNALS), [bias, *map(float, coefficients)], strict=True))
+    values: dict[str, Any] = dict(
+        zip(("bias", *SIGNALS), [bias, *map(float, coefficients)], strict=True)
+    )
     return dataclasses.replace(settings.abstention, **values, threshold=threshold), rates
 
 

