@@ -6,8 +6,12 @@ The file has one top-level table, `[heldout]`:
     [heldout.max]             overall upper bounds      answerable_refused = 0.05
     [heldout.tags.TAG.min]    lower bounds for a tag    key_point_recall = 0.95
     [heldout.gap.max]         |tune − held-out| bounds  citation_precision = 0.05
+    [heldout.open]            targets = ["traps_declined", …]
 
-A figure that could not be measured (no question of that kind) fails its target.
+A figure that could not be measured (no question of that kind) fails its target. A target
+listed as open is not met yet: the report shows it as open and the gate does not fail on
+it. The list only ever shrinks: a target leaves it once met (the report says so), and the
+gate then holds it; its value is never changed.
 """
 
 from __future__ import annotations
@@ -68,6 +72,12 @@ class Check:
 
     target: Target
     value: float | None
+    open: bool = False  # listed in [heldout.open]: tracked, not yet gated
+
+    @property
+    def gated(self) -> bool:
+        """Whether the gate fails when this target is not met."""
+        return not self.open
 
     @property
     def met(self) -> bool:
@@ -81,13 +91,40 @@ class Check:
 
 def load_targets(path: Path = THRESHOLDS) -> list[Target]:
     """The targets of the thresholds file, in file order; any unknown key is an error."""
+    return _load(path)[0]
+
+
+def open_targets(path: Path = THRESHOLDS) -> frozenset[str]:
+    """Labels of the targets not met yet (`[heldout.open] targets`), which the gate tracks."""
+    return _load(path)[1]
+
+
+def _load(path: Path) -> tuple[list[Target], frozenset[str]]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return _targets(data)
+        data = dict(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TargetsError(f"{path}: cannot read the targets ({exc})") from exc
+    try:
+        heldout = dict(_table(data.get(HELDOUT, {}), HELDOUT))
+        opened = heldout.pop("open", {})
+        targets = _targets({**data, HELDOUT: heldout})
+        return targets, _open_labels(opened, targets)
     except TargetsError as exc:
         raise TargetsError(f"{path}: {exc}") from None
+
+
+def _open_labels(opened: object, targets: Sequence[Target]) -> frozenset[str]:
+    table = _table(opened, f"{HELDOUT}.open")
+    labels = table.get("targets", [])
+    if set(table) - {"targets"} or not isinstance(labels, list):
+        raise TargetsError(f'[{HELDOUT}.open]: expected only targets = ["label", …]')
+    known = {t.label for t in targets}
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise TargetsError(
+            f"[{HELDOUT}.open]: {unknown[0]!r} names no target; use one of {sorted(known)}"
+        )
+    return frozenset(labels)
 
 
 def _targets(data: Mapping[str, object]) -> list[Target]:
@@ -145,8 +182,10 @@ def check(
     targets: Sequence[Target],
     heldout: Mapping[str, object],
     gap: Mapping[str, float] | None,
+    opened: frozenset[str] = frozenset(),
 ) -> list[Check]:
-    """Each target against the held-out summary (`summarize`'s) and the tune–held-out gap."""
+    """Each target against the held-out summary (`summarize`'s) and the tune–held-out gap;
+    those labelled in `opened` are tracked but not gated."""
     overall = _table(heldout.get("overall"), "overall")
     by_tag = _table(heldout.get("by_tag", {}), "by_tag")
     checks: list[Check] = []
@@ -158,7 +197,7 @@ def check(
         else:
             group = by_tag.get(target.scope.removeprefix("tag:"))
             value = _number(group.get(target.metric)) if isinstance(group, Mapping) else None
-        checks.append(Check(target, value))
+        checks.append(Check(target, value, target.label in opened))
     return checks
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from eval.aggregate import HELDOUT, TUNE
 from eval.configs import DEFAULT, configured
-from eval.gate import load_targets
+from eval.gate import load_targets, open_targets
 from eval.gold import GoldItem, GoldSetError, load_gold, named_docs
 from eval.learn import Learned, learn
 from eval.metrics import ItemResult, score_item
@@ -185,7 +185,8 @@ def evaluate(
     if learned is not None:
         meta["weights learned on"] = TUNE
     targets = load_targets() if HELDOUT in sets else []
-    files = write_report(out_dir, runs, primary=primary, meta=meta, targets=targets)
+    opened = open_targets() if targets else frozenset()
+    files = write_report(out_dir, runs, primary=primary, meta=meta, targets=targets, opened=opened)
     metrics = json.loads(files.metrics.read_text(encoding="utf-8"))
     overall = {name: metrics["sets"][name]["overall"] for name in sets}
     return EvalRun(

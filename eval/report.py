@@ -42,6 +42,7 @@ def write_report(
     meta: Mapping[str, object] | None = None,
     charts: bool = True,
     targets: Sequence[Target] = (),
+    opened: frozenset[str] = frozenset(),
 ) -> ReportFiles:
     """Write the report of every set under one or more configurations; `primary` is detailed.
 
@@ -63,11 +64,11 @@ def write_report(
     gap = tune_heldout_gap(sets)
     if gap is not None:
         metrics["gap"] = gap
-    checks = check(targets, sets[HELDOUT], gap) if targets and HELDOUT in sets else []
+    checks = check(targets, sets[HELDOUT], gap, opened) if targets and HELDOUT in sets else []
     if checks:
         metrics["targets"] = [
             {"target": c.target.label, "bound": c.target.bound, "limit": c.target.value}
-            | {"value": c.value, "met": c.met}
+            | {"value": c.value, "met": c.met, "open": c.open}
             for c in checks
         ]
     if len(configs) > 1:

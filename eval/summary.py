@@ -129,11 +129,22 @@ def _targets(checks: Sequence[Check]) -> list[str]:
     out = ["| target | bound | held-out | met |", "|---|---|---|---|"]
     for c in checks:
         sign = "≥" if c.target.bound == "min" else "≤"
-        shown = "yes" if c.met else "**no**"
         label = _cell(c.target.label)
-        out.append(f"| {label} | {sign} {c.target.value:g} | {_fmt(c.value)} | {shown} |")
+        out.append(f"| {label} | {sign} {c.target.value:g} | {_fmt(c.value)} | {_state(c)} |")
     met = sum(c.met for c in checks)
-    return [*out, "", f"{met} of {len(checks)} targets met (eval/thresholds.toml)."]
+    opened = sum(c.open and not c.met for c in checks)
+    return [
+        *out,
+        "",
+        f"{met} of {len(checks)} targets met (eval/thresholds.toml); {opened} still open "
+        "(listed in [heldout.open]: reported, not yet gated).",
+    ]
+
+
+def _state(c: Check) -> str:
+    if c.met:
+        return "yes — take it off [heldout.open]" if c.open else "yes"
+    return "open" if c.open else "**no**"
 
 
 def _by_tag(sets: Mapping[str, Mapping[str, object]]) -> list[str]:

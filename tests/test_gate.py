@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.gate import check, load_targets
+from eval.gate import check, load_targets, open_targets
 from eval.harness import evaluate
 from index.loaders import load_document
 from rag.config import Settings
@@ -36,12 +36,12 @@ def report(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 
 def test_heldout_meets_the_targets_set_in_advance(report: dict) -> None:
-    checks = check(load_targets(), report["sets"]["heldout"], report.get("gap"))
+    checks = check(load_targets(), report["sets"]["heldout"], report.get("gap"), open_targets())
     missed = [
         f"{c.target.label} = {'n/a' if c.value is None else round(c.value, 3)} "
         f"({'≥' if c.target.bound == 'min' else '≤'} {c.target.value:g})"
         for c in checks
-        if not c.met
+        if c.gated and not c.met
     ]
     assert not missed, "held-out targets not met: " + "; ".join(missed)
 

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from eval.gate import THRESHOLDS, Check, Target, TargetsError, check, load_targets
+from eval.gate import (
+    THRESHOLDS,
+    Check,
+    Target,
+    TargetsError,
+    check,
+    load_targets,
+    open_targets,
+)
 
 
 def test_the_shipped_targets_are_the_ones_set_in_advance() -> None:
@@ -81,3 +89,26 @@ def test_check_reads_overall_tag_and_gap_figures() -> None:
     ]
     assert [c.met for c in check(targets[-1:], heldout, None)] == [False]
     assert Check(Target("overall", "hit@1", "min", 0.8), 0.79).met is False
+
+
+def test_open_targets_are_tracked_not_gated(tmp_path: Path) -> None:
+    path = tmp_path / "thresholds.toml"
+    path.write_text(
+        '[heldout.min]\n"hit@1" = 0.8\nkey_point_recall = 0.9\n'
+        '[heldout.open]\ntargets = ["key_point_recall"]\n',
+        encoding="utf-8",
+    )
+    targets, opened = load_targets(path), open_targets(path)
+    assert opened == {"key_point_recall"}
+    heldout = {"overall": {"hit@1": 0.85, "key_point_recall": 0.7}, "by_tag": {}}
+    checks = check(targets, heldout, None, opened)
+    assert [(c.met, c.gated) for c in checks] == [(True, True), (False, False)]
+
+
+def test_an_open_label_must_name_a_target(tmp_path: Path) -> None:
+    path = tmp_path / "thresholds.toml"
+    path.write_text(
+        '[heldout.min]\n"hit@1" = 0.8\n[heldout.open]\ntargets = ["hit@2"]\n', encoding="utf-8"
+    )
+    with pytest.raises(TargetsError, match=r"'hit@2' names no target"):
+        open_targets(path)
