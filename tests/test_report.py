@@ -98,7 +98,8 @@ def test_tune_and_heldout_side_by_side_with_gap_targets_and_failures(tmp_path: P
     assert metrics["gap"]["key_point_recall"] == pytest.approx(5 / 6 - 2 / 3)
     targets = {t["target"]: t for t in metrics["targets"]}
     assert targets["junk_answered"] == {
-        "target": "junk_answered", "bound": "max", "limit": 0.0, "value": 1, "met": False, "open": False,
+        "target": "junk_answered", "bound": "max", "limit": 0.0, "value": 1, "met": False,
+        "open": False,
     }  # fmt: skip
     assert targets["traps_declined"]["met"] and not targets["answerable_refused"]["met"]
     assert targets["key_point_recall (tag paraphrase)"]["value"] is None  # none held out
