@@ -30,8 +30,8 @@ demo: setup
 	$(VENV)/bin/policyqa index build
 	$(VENV)/bin/policyqa ask "新乡高新区的氢能目标是什么"
 
-serve: demo
-	$(VENV)/bin/policyqa serve
+serve: setup
+	$(VENV)/bin/policyqa serve --docs corpus
 
 eval: setup
 	$(VENV)/bin/policyqa eval --gold eval/gold/tune.jsonl eval/gold/heldout.jsonl eval/gold/dev.jsonl --out reports/eval

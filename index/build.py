@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.discovery import shown
+from index.freshness import scan_inputs, why_stale
 from index.loaders import UnreadableDocument, discover, load_document, read_file
 from index.publish import (
     IndexNotFoundError,
@@ -33,6 +34,7 @@ from index.store import (
     read_manifest,
     read_unit_vectors,
     read_vectors,
+    verify_index,
     write_index,
 )
 from rag.answering.units import UNITS_VERSION, unit_spans
@@ -75,8 +77,9 @@ class BuildReport:
 @dataclass(frozen=True)
 class _Loaded:
     docs: list[SourceDoc]
-    sha256: dict[str, str]
+    sha256: dict[str, str]  # by document path
     skipped: tuple[tuple[str, str], ...]
+    by_file: dict[str, str]  # sha256 by path as found in the folder
 
 
 def build_index(
@@ -95,7 +98,7 @@ def build_index(
         except BaseException:
             abandon_build(tmp)
             raise
-        final = publish_build(index_root, tmp, build_id)
+        final = publish_build(index_root, tmp, build_id, settings.index.keep_builds)
     seconds = time.perf_counter() - started
     logger.info("published build %s (%d chunks) in %.1f s", build_id, result.chunks, seconds)
     return replace(result, index_dir=final, seconds=seconds)
@@ -113,6 +116,7 @@ def _build_into(
     settings: Settings,
     progress: BuildProgress,
 ) -> BuildReport:
+    inputs = scan_inputs(docs_dir, settings)
     loaded = _load_documents(docs_dir, settings, progress)
     chunks = _chunk_documents(loaded.docs, settings, progress)
     if not chunks:
@@ -131,9 +135,11 @@ def _build_into(
     reusable = _reusable_vectors(index_root, _embedding_entry(encoder))
     vectors, units, reused = _embed(chunks, encoder, reusable, progress)
     manifest = _manifest(build_id, settings, encoder, tokenizer.settings(), loaded, chunks)
+    manifest["inputs"] = inputs.record(loaded.by_file, settings)
     progress("write", 0, 1)
     docs = {d.path: d.meta for d in loaded.docs}
     write_index(tmp, chunks, vectors, units, tokens, docs, manifest)
+    verify_index(tmp)  # every checksum read back, every file loaded: never publish a bad build
     progress("write", 1, 1)
     return BuildReport(
         build_id=build_id,
@@ -153,6 +159,7 @@ def _load_documents(docs_dir: Path, settings: Settings, progress: BuildProgress)
     found = discover(docs_dir, max_bytes)
     docs: list[SourceDoc] = []
     sha256: dict[str, str] = {}
+    by_file: dict[str, str] = {}
     skipped = [(s.path, s.reason) for s in found.skipped]
     for path, reason in skipped:
         logger.warning("skipping %s: %s", path, reason)
@@ -171,12 +178,13 @@ def _load_documents(docs_dir: Path, settings: Settings, progress: BuildProgress)
         else:
             docs.append(doc)
             sha256[doc.path] = digest
+            by_file[path.relative_to(docs_dir).as_posix()] = digest
         done += size
         progress("load", done, total)
     if not docs:
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
         raise NoDocumentsError(f"no readable documents in {docs_dir} ({reasons})")
-    return _Loaded(docs, sha256, tuple(sorted(skipped)))
+    return _Loaded(docs, sha256, tuple(sorted(skipped)), by_file)
 
 
 def _load_progress(progress: BuildProgress, base: int, size: int, total: int, share: float) -> None:
@@ -337,3 +345,18 @@ def _version(distribution: str) -> str:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"  # running from a source tree that was never pip-installed
+
+
+def build_if_stale(
+    docs_dir: Path, index_root: Path, settings: Settings, progress: BuildProgress | None = None
+) -> tuple[str, BuildReport | None]:
+    """Build only when the live build no longer matches the documents or the settings.
+
+    Returns why a build was made ("" when none was) and its report. The check reads no
+    document that is unchanged in size and time, and never loads the model.
+    """
+    reason = why_stale(index_root, docs_dir, settings)
+    if not reason:
+        return "", None
+    logger.info("building %s: %s", index_root, reason)
+    return reason, build_index(docs_dir, index_root, settings, progress)

@@ -18,11 +18,13 @@ from rag.config import (
     ChunkSettings,
     DocumentSettings,
     EmbeddingSettings,
+    IndexSettings,
     LLMSettings,
     QuerySettings,
     RankingWeights,
     RetrievalSettings,
     Settings,
+    StoreSettings,
 )
 
 DEFAULT_CONFIG = Path("policyqa.toml")
@@ -37,6 +39,8 @@ SECTIONS: dict[str, type] = {
     "evidence": AnswerWeights,
     "abstention": AbstainWeights,
     "llm": LLMSettings,
+    "index": IndexSettings,
+    "store": StoreSettings,
 }
 # (section, key) <- environment variables, first one set wins.
 ENV_VARS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -50,6 +54,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "chunking.strategy": ("sections", "recursive"),
     "retrieval.mode": ("hybrid", "dense", "sparse"),
     "ranking.fusion": ("rrf", "weighted"),
+    "embedding.backend": ("torch", "openvino"),
+    "store.backend": ("local", "milvus"),
 }
 
 
@@ -75,6 +81,8 @@ def load_settings(
     for section, given in values.items():
         if given:
             settings = replace(settings, **{section: replace(getattr(settings, section), **given)})
+    explicit = frozenset(f"{section}.{key}" for section, given in values.items() for key in given)
+    settings = replace(settings, explicit=explicit)
     _check_ranges(settings)
     return settings
 
@@ -153,6 +161,11 @@ def _check_ranges(settings: Settings) -> None:
         "ranking.rrf_k": settings.ranking.rrf_k,
         "answer.passages": settings.answer.passages,
         "documents.max_document_mb": settings.documents.max_document_mb,
+        "index.keep_builds": settings.index.keep_builds,
+        "index.batch_documents": settings.index.batch_documents,
+        "index.batch_chunks": settings.index.batch_chunks,
+        "index.ivf_threshold": settings.index.ivf_threshold,
+        "index.ivf_nprobe": settings.index.ivf_nprobe,
     }
     for name, value in positive.items():
         if value <= 0:

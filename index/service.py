@@ -52,8 +52,14 @@ class QAService:
 
     @classmethod
     def open(cls, index_root: Path, settings: Settings) -> QAService:
-        """Open the live index under `index_root` (errors say which command to run)."""
-        return cls(open_index(index_root), settings)
+        """Open the live index under `index_root` (errors say which command to run).
+
+        A model the settings name explicitly (config file, environment, command line) must
+        be the one the index was built with; otherwise the index's own model is used.
+        """
+        model = settings.embedding.model if "embedding.model" in settings.explicit else None
+        index = open_index(index_root, model, settings.index, model_origin="the config")
+        return cls(index, settings)
 
     def analyze(self, question: str, region: str | None = None, doc: str | None = None) -> Query:
         """The question read once into a Query (raises QuestionError when it can't be)."""

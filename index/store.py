@@ -24,10 +24,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.integrity import (
+    IndexDamagedError,
+    IndexMismatchError,
+    check_files,
+    check_manifest,
+    damaged,
+    file_records,
+    fix_hint,
+)
 from index.paths import jieba_cache_dir
 from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
 from rag.answering.scope import Scope
-from rag.config import EmbeddingSettings
+from rag.config import EmbeddingSettings, IndexSettings
 from rag.serialize import chunk_from_record, chunk_record
 from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
 from rag.types import Chunk, DocMeta
@@ -37,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "IndexDamagedError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "OpenIndex",
@@ -53,7 +63,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
@@ -62,8 +72,9 @@ UNITS = "units.npy"  # float16 vectors of every passage's units (sentences, tabl
 UNIT_OFFSETS = "unit_offsets.npy"  # int64: passage i's units are UNITS[offsets[i]:offsets[i+1]]
 
 
-class IndexMismatchError(ValueError):
-    """The index on disk cannot serve this request as is; the message names the fix."""
+MB = 1024 * 1024
+# What a damaged file makes the readers (json, numpy, faiss, bm25s) raise.
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError, EOFError)
 
 
 def make_tokenizer(user_words: Sequence[str]) -> ChineseTokenizer:
@@ -110,7 +121,13 @@ def write_index(
     # Token lists, not strings: bm25s's own splitter knows no Chinese.
     sparse.index([list(t) for t in tokens], show_progress=False)
     sparse.save(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
-    _write_json(folder / MANIFEST, {"schema_version": SCHEMA_VERSION, **manifest})
+    write_manifest(folder, manifest)
+
+
+def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Write manifest.json last, recording every other file's size and checksum."""
+    files = file_records(folder)
+    _write_json(folder / MANIFEST, {"schema_version": SCHEMA_VERSION, **manifest, "files": files})
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -118,22 +135,25 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a build folder, after checking its schema version."""
+    """The manifest of a build folder, after checking its schema version and fields."""
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise IndexNotFoundError(f"{path} is missing: {_rebuild(folder)}") from err
-    except json.JSONDecodeError as err:
-        raise IndexMismatchError(
-            f"{path} line {err.lineno}: {err.msg}: {_rebuild(folder)}"
-        ) from err
-    version = manifest.get("schema_version") if isinstance(manifest, dict) else None
+        raise IndexNotFoundError(f"{path} is missing: {fix_hint(folder)}") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise damaged(folder, f"{MANIFEST} is not valid JSON ({err})") from None
+    except OSError as err:
+        raise damaged(folder, f"{MANIFEST} cannot be read ({err.strerror})") from None
+    if not isinstance(manifest, dict):
+        raise damaged(folder, f"{MANIFEST} is not a JSON object")
+    version = manifest.get("schema_version")
     if version != SCHEMA_VERSION:
         raise IndexMismatchError(
             f"{folder} has index schema version {version}, this policy-qa reads "
             f"version {SCHEMA_VERSION}: rebuild with this version: {_rebuild(folder)}"
         )
+    check_manifest(folder, manifest)
     return manifest
 
 
@@ -146,21 +166,26 @@ def read_chunks(folder: Path) -> list[Chunk]:
             try:
                 record = json.loads(line)
                 chunks.append(chunk_from_record(record))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise IndexMismatchError(
-                    f"{path} line {line_no}: unreadable chunk ({err!r}): {_rebuild(folder)}"
-                ) from err
-            if record["row"] != line_no - 1:
-                raise IndexMismatchError(
-                    f"{path} line {line_no}: row {record['row']} out of order: {_rebuild(folder)}"
-                )
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
+                raise damaged(folder, f"{CHUNKS} line {line_no} is unreadable ({err!r})") from None
+            if record.get("row") != line_no - 1:
+                raise damaged(folder, f"{CHUNKS} line {line_no}: row out of order")
     return chunks
 
 
 def read_docs(folder: Path) -> dict[str, DocMeta]:
     """Per-document metadata keyed by document path."""
-    raw = json.loads((folder / DOCS).read_text(encoding="utf-8"))
+    try:
+        raw = json.loads((folder / DOCS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise damaged(folder, f"{DOCS} cannot be read ({err})") from None
     known = {f.name for f in fields(DocMeta)}
+    ok = isinstance(raw, dict) and all(
+        isinstance(meta, dict) and all(isinstance(v, str) for k, v in meta.items() if k in known)
+        for meta in raw.values()
+    )
+    if not ok:
+        raise damaged(folder, f"{DOCS} does not map each document to its metadata")
     return {
         path: DocMeta(**{k: v for k, v in meta.items() if k in known}) for path, meta in raw.items()
     }
@@ -185,6 +210,11 @@ def read_unit_vectors(folder: Path) -> list[np.ndarray]:
 def _rebuild(folder: Path) -> str:
     root = folder.parent.parent if folder.parent.name == "builds" else folder
     return f"`{build_command(root)}`"
+
+
+def _checksum_limit(index_settings: IndexSettings | None) -> int:
+    limit = (index_settings or IndexSettings()).checksum_on_open_mb
+    return round(limit * MB)
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,65 +325,100 @@ class ScopedIndex:
         return [np.asarray(self.index.units[row], dtype=np.float32) for row in rows]
 
 
-def open_index(index_dir: Path, model: str | None = None) -> OpenIndex:
-    """Open the live build under `index_dir` (or a build folder), checking model and counts."""
+def open_index(
+    index_dir: Path,
+    model: str | None = None,
+    settings: IndexSettings | None = None,
+    model_origin: str = "--model",
+) -> OpenIndex:
+    """Open the live build under `index_dir` (or a build folder), checking model and files.
+
+    `model` (given by `model_origin`: "--model" or "the config") must be the model the
+    index was built with. Every file's size is checked against the manifest, and the
+    checksum of every file up to `settings.checksum_on_open_mb`; a damaged build raises
+    IndexDamagedError.
+    """
     folder = resolve_live(index_dir)
     manifest = read_manifest(folder)
     built_with = manifest["embedding"]["model"]
-    if model is not None and not _same_model(model, built_with):
-        raise IndexMismatchError(
-            f"the index at {index_dir} was built with model {built_with!r}, not {model!r}: "
+    if model is not None and not same_model(model, built_with):
+        fix = (
             f"rebuild with `{build_command(index_dir)} --model {model}`, or leave out --model"
+            if model_origin == "--model"
+            else f"rebuild with `{build_command(index_dir)}` (it embeds with the configured "
+            "model), or remove [embedding] model from the config"
         )
-    chunks, dense, sparse = _load_checked(index_dir, folder, manifest)
-    rebuild = f"`{build_command(index_dir)}`"
-    units = read_unit_vectors(folder)
-    if len(units) != len(chunks):
         raise IndexMismatchError(
-            f"the index at {folder} has unit vectors for {len(units)} of {len(chunks)} "
-            f"passages: rebuild with {rebuild}"
+            f"the index at {index_dir} was built with model {built_with!r}, but {model_origin} "
+            f"names {model!r}: {fix}"
         )
+    check_files(folder, manifest["files"], _checksum_limit(settings))
+    chunks, dense, sparse, units, docs = _load_checked(folder, manifest)
+    rebuild = _rebuild(folder)
     tokenizer = _open_tokenizer(folder, manifest, rebuild)
     encoder = _open_encoder(manifest, dense.d, rebuild)
     logger.info("opened index %s: %d chunks", folder, len(chunks))
-    docs = read_docs(folder)
     return OpenIndex(folder, manifest, chunks, docs, encoder, tokenizer, dense, sparse, units)
 
 
-def verify_index(index_dir: Path) -> dict[str, Any]:
-    """Check the live build's files against its manifest, without the model; its manifest."""
+def verify_index(index_dir: Path, settings: IndexSettings | None = None) -> dict[str, Any]:
+    """Check the live build's files against its manifest and that they load and agree,
+    without the model; its manifest. Every checksum, or with `settings` those opening
+    checks (files up to `checksum_on_open_mb`)."""
     folder = resolve_live(index_dir)
     manifest = read_manifest(folder)
-    _load_checked(index_dir, folder, manifest)
+    check_files(folder, manifest["files"], None if settings is None else _checksum_limit(settings))
+    _load_checked(folder, manifest)
     return manifest
 
 
 def _load_checked(
-    index_dir: Path, folder: Path, manifest: dict[str, Any]
-) -> tuple[list[Chunk], Any, Any]:
-    """Chunks and both searchers, after checking that their counts agree."""
+    folder: Path, manifest: dict[str, Any]
+) -> tuple[list[Chunk], Any, Any, list[np.ndarray], dict[str, DocMeta]]:
+    """Chunks, both searchers, unit vectors and documents, after checking that they agree."""
     # Lazy: native libraries, see write_index.
     import bm25s
     import faiss
 
     for name in (DENSE, BM25_DIR, CHUNKS, DOCS, UNITS, UNIT_OFFSETS):
         if not (folder / name).exists():
-            raise IndexMismatchError(f"{folder / name} is missing: {_rebuild(folder)}")
+            raise damaged(folder, f"{name} is missing")
     chunks = read_chunks(folder)
-    dense = faiss.read_index(str(folder / DENSE))
-    sparse = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
+    docs = read_docs(folder)
+    try:
+        dense = faiss.read_index(str(folder / DENSE))
+    except _UNREADABLE as err:
+        raise damaged(folder, f"{DENSE} cannot be read ({_brief(err)})") from None
+    try:
+        sparse = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
+        bm25_docs = int(sparse.scores["num_docs"])
+    except _UNREADABLE as err:
+        raise damaged(folder, f"{BM25_DIR}/ cannot be read ({_brief(err)})") from None
+    try:
+        units = read_unit_vectors(folder)
+    except _UNREADABLE as err:
+        raise damaged(folder, f"{UNITS} cannot be read ({_brief(err)})") from None
     expected = manifest["counts"]["chunks"]
-    bm25_docs = int(sparse.scores["num_docs"])
-    if not (expected == len(chunks) == dense.ntotal == bm25_docs):
-        raise IndexMismatchError(
-            f"the index at {folder} is inconsistent: manifest.json says {expected} chunks, "
-            f"{CHUNKS} has {len(chunks)}, {DENSE} {dense.ntotal} vectors, {BM25_DIR}/ "
-            f"{bm25_docs} documents: rebuild with `{build_command(index_dir)}`"
+    if not (expected == len(chunks) == dense.ntotal == bm25_docs == len(units)):
+        raise damaged(
+            folder,
+            f"manifest.json says {expected} chunks, {CHUNKS} has {len(chunks)}, {DENSE} "
+            f"{dense.ntotal} vectors, {BM25_DIR}/ {bm25_docs} documents, {UNITS} "
+            f"{len(units)} passages",
         )
-    return chunks, dense, sparse
+    unknown = {c.doc for c in chunks} - set(docs)
+    if unknown:
+        raise damaged(folder, f"{DOCS} lacks {len(unknown)} indexed document(s)")
+    return chunks, dense, sparse, units, docs
 
 
-def _same_model(requested: str, built_with: str) -> bool:
+def _brief(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def same_model(requested: str, built_with: str) -> bool:
+    """Whether two model names (ids or folders) name the same model."""
     if requested == built_with:
         return True
     a, b = Path(requested).expanduser(), Path(built_with).expanduser()

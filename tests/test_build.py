@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 from index.build import BuildReport, NoDocumentsError, build_index
 from index.publish import BUILDS, CURRENT, BuildInProgressError, build_lock, list_builds
 from index.store import open_index, read_chunks, read_vectors
-from rag.config import EmbeddingSettings, Settings
+from rag.config import EmbeddingSettings, IndexSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +49,7 @@ KILL_SCRIPT = """
 import os, signal, sys
 from pathlib import Path
 from index.build import build_index
-from rag.config import EmbeddingSettings, Settings
+from rag.config import EmbeddingSettings, IndexSettings, Settings
 
 def progress(stage: str, done: int, total: int) -> None:
     # Killed once its temp folder holds a half-made build; before the model loads,
@@ -120,7 +121,9 @@ def test_unchanged_rebuild_reuses_every_embedding(
     np.testing.assert_array_equal(read_vectors(second.index_dir), read_vectors(first.index_dir))
     assert list_builds(root) == [first.build_id, second.build_id]
     third = build_index(docs, root, settings)
-    assert list_builds(root) == [second.build_id, third.build_id]
+    assert list_builds(root) == [first.build_id, second.build_id, third.build_id]
+    fourth = build_index(docs, root, replace(settings, index=IndexSettings(keep_builds=2)))
+    assert list_builds(root) == [third.build_id, fourth.build_id]
 
 
 def test_an_edit_reembeds_only_the_changed_passages(

@@ -1,13 +1,14 @@
-"""`policyqa index build|status`: build and publish the index, and show what the live one holds."""
+"""`policyqa index build|status|verify|rollback`: build and publish the index, show and check
+the live one, or make the previous build live again."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
+from ui.progress import StageBars
 
 if TYPE_CHECKING:
     from index.build import BuildReport
@@ -59,6 +60,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _index_option(status)
     status.set_defaults(run=run, action="status")
+    verify = actions.add_parser(
+        "verify",
+        help="check every file of the live build against its manifest",
+        description=(
+            "Check the live build without loading the model: every file present, at its\n"
+            "recorded size and checksum, and readable, with counts that agree. A damaged\n"
+            "build is reported on one line with the fix (exit 2)."
+        ),
+    )
+    _index_option(verify)
+    verify.set_defaults(run=run, action="verify")
+    rollback = actions.add_parser(
+        "rollback",
+        help="make the previous build live again",
+        description=(
+            "Point the index at the newest kept build older than the live one, after\n"
+            "checking its files. The newer build stays on disk until pruned."
+        ),
+    )
+    _index_option(rollback)
+    rollback.set_defaults(run=run, action="rollback")
 
 
 def _index_option(parser: argparse.ArgumentParser) -> None:
@@ -71,20 +93,48 @@ def _index_option(parser: argparse.ArgumentParser) -> None:
 def error_codes() -> dict[type[Exception], int]:
     """Expected errors of these commands and their exit codes."""
     from index.build import NoDocumentsError
-    from index.publish import BuildInProgressError
+    from index.publish import BuildInProgressError, NoPreviousBuildError
     from index.store import IndexMismatchError, IndexNotFoundError
 
     return {
         NoDocumentsError: 2,
         IndexNotFoundError: 2,
         IndexMismatchError: 2,
+        NoPreviousBuildError: 2,
         BuildInProgressError: 1,
     }
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `index build` or `index status`."""
-    return _build(args) if args.action == "build" else _status(args)
+    """Run `index build`, `status`, `verify` or `rollback`."""
+    actions = {"build": _build, "status": _status, "verify": _verify, "rollback": _rollback}
+    return actions[args.action](args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from index.store import verify_index
+
+    manifest = verify_index(args.index)
+    files = manifest["files"]
+    size = sum(record["size"] for record in files.values())
+    print(
+        f"Index {args.index}: build {manifest['build_id']} is intact "
+        f"({len(files)} files, {size / 1e6:.1f} MB, {manifest['counts']['chunks']} chunks)"
+    )
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from index.publish import build_lock, live_build_id, make_live, previous_build
+    from index.store import verify_index
+
+    with build_lock(args.index):
+        before = live_build_id(args.index)
+        target = previous_build(args.index)
+        verify_index(args.index / "builds" / target)
+        make_live(args.index, target)
+    print(f"Index {args.index}: build {target} is live again (was {before or 'none'})")
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -93,7 +143,7 @@ def _build(args: argparse.Namespace) -> int:
 
     overrides = {"embedding.model": args.model} if args.model else {}
     settings = load_settings(args.config, overrides)
-    with _Bars(enabled=args.quiet == 0) as bars:
+    with StageBars(STAGES, enabled=args.quiet == 0) as bars:
         report = build_index(args.docs, args.index, settings, progress=bars.update)
     print(format_report(report))
     return 0
@@ -115,50 +165,12 @@ def format_report(report: BuildReport) -> str:
     return "\n".join(lines)
 
 
-class _Bars:
-    """One tqdm bar per build stage, on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.stage = ""
-        self.bar: Any = None
-
-    def __enter__(self) -> _Bars:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._close()
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        """Build progress callback: (stage, done, total)."""
-        if not self.enabled:
-            return
-        if stage != self.stage:
-            # Lazy: tqdm is only needed while a build runs.
-            from tqdm import tqdm
-
-            self._close()
-            self.stage = stage
-            label = STAGES.get(stage, stage)
-            # Reading counts bytes and chunking characters: shown as 35.2M/100M.
-            scaled = stage in ("load", "chunk")
-            self.bar = tqdm(
-                total=total, desc=f"{label:<18}", unit="", unit_scale=scaled, file=sys.stderr
-            )
-        self.bar.total = total
-        self.bar.update(done - self.bar.n)  # tqdm limits redraws to a few per second
-
-    def _close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
 def _status(args: argparse.Namespace) -> int:
+    from index.config import load_settings
     from index.publish import list_builds, live_build_id
     from index.store import verify_index
 
-    manifest = verify_index(args.index)
+    manifest = verify_index(args.index, load_settings(args.config).index)
     emb, counts = manifest["embedding"], manifest["counts"]
     lines = [
         f"Index {args.index}: live build {manifest['build_id']} ({manifest['created_at']})",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from index.paths import DEFAULT_INDEX
+from ui.startup import add_build_options, build_if_needed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -54,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--hash-password", metavar="USER",
         help="print an auth-file line for USER (password read from the terminal or stdin) and exit",
     )  # fmt: skip
+    add_build_options(serve)
     serve.set_defaults(run=run)
 
 
@@ -82,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise ServeError(f"--concurrency must be at least 1, got {args.concurrency}")
     users = read_auth_file(args.auth_file) if args.auth_file else None
-    service = QAService.open(args.index, load_settings(args.config))
+    settings = load_settings(args.config)
+    build_if_needed(args, settings)
+    service = QAService.open(args.index, settings)
     feedback = FeedbackLog(args.feedback or default_feedback_path())
     demo = build_app(ChatHandlers(service, feedback), concurrency=args.concurrency)
     auth = make_authenticator(users) if users else None
