@@ -43,7 +43,7 @@ class Inputs:
         files = {rel: {**stat, "sha256": sha256.get(rel, "")} for rel, stat in self.files.items()}
         return {
             "docs_dir": self.docs_dir,
-            "settings_sha256": settings_digest(settings),
+            "settings": settings_digest(settings),
             "files": files,
             "skipped": [list(s) for s in self.skipped],
         }
@@ -75,19 +75,24 @@ def _sidecar_stat(path: Path) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns]
 
 
-def settings_digest(settings: Settings) -> str:
-    """One digest of every setting and code version that changes what a build writes."""
+def settings_digest(settings: Settings) -> dict[str, str]:
+    """A digest per group of the settings and code versions that change what a build writes."""
     index = settings.index
     shaping = {
         "embedding": {k: v for k, v in asdict(settings.embedding).items() if k != "batch_size"},
-        "model": model_stamp(settings.embedding.model),
+        "model files": model_stamp(settings.embedding.model),
         "documents": asdict(settings.documents),
         "chunking": asdict(settings.chunking),
-        "dense": [index.ivf_threshold, index.ivf_nlist],
-        "versions": [CHUNKER_VERSION, TOKENIZER_VERSION, UNITS_VERSION, _version("policy-qa")],
+        "dense index": [index.ivf_threshold, index.ivf_nlist],
+        "store": [settings.store.backend, settings.store.uri, settings.store.collection],
+        "code": [CHUNKER_VERSION, TOKENIZER_VERSION, UNITS_VERSION, _version("policy-qa")],
     }
-    text = json.dumps(shaping, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return {
+        name: hashlib.sha256(
+            json.dumps(part, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        for name, part in shaping.items()
+    }
 
 
 def model_stamp(model: str) -> object:
@@ -140,8 +145,10 @@ def why_stale(index_root: Path, docs_dir: Path, settings: Settings) -> str:
     now = scan_inputs(docs_dir, settings)
     if recorded.get("docs_dir") != now.docs_dir:
         return f"it was built from {recorded.get('docs_dir')}, not {now.docs_dir}"
-    if recorded.get("settings_sha256") != settings_digest(settings):
-        return "the settings or the model changed"
+    before, now_digest = recorded.get("settings") or {}, settings_digest(settings)
+    changed = [name for name, digest in now_digest.items() if before.get(name) != digest]
+    if changed:
+        return f"the {', '.join(changed)} settings changed"
     if [list(s) for s in now.skipped] != recorded.get("skipped"):
         return "the files passed over changed"
     return _changed_file(Path(now.docs_dir), now.files, recorded.get("files") or {})

@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from index.chunk_store import ChunkStore
+from index.local_store import LocalStore
 from index.rerank import load_reranker
-from index.store import OpenIndex, ScopedIndex, open_index
+from index.store import OpenIndex, open_index
 from rag.answering.pipeline import Answerer, Reply
 from rag.answering.query import Query, QueryAnalyzer
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
-from rag.answering.terms import TermWeights
 from rag.config import Settings
 from rag.types import Answer, Chunk, DocMeta
 
@@ -24,21 +25,25 @@ log = logging.getLogger(__name__)
 class QAService:
     """An opened index with its retriever and answer settings."""
 
-    def __init__(self, index: OpenIndex, settings: Settings) -> None:
+    def __init__(
+        self, index: OpenIndex, settings: Settings, store: ChunkStore | None = None
+    ) -> None:
+        """Compose the service over `store` (default: the opened build folder itself)."""
         self.index = index
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
         self._query_vectors: dict[str, np.ndarray] = {}
-        self.weights = TermWeights.from_texts(c.text for c in index.chunks)
+        self.weights = index.weights  # counted at build time (terms.json)
+        store = store if store is not None else LocalStore(index)
+        self.store = store
         self.analyzer = QueryAnalyzer(
             index.docs,
             self.weights,
             index.tokenizer.tokens,
-            lambda term: term in index.sparse.vocab_dict,
+            store.known_term,
             settings.query,
             scoping=settings.retrieval.scope,
         )
-        store = ScopedIndex(index)
         self.retriever = HybridRetriever(
             store,
             self._query_vector,
@@ -58,8 +63,16 @@ class QAService:
         be the one the index was built with; otherwise the index's own model is used.
         """
         model = settings.embedding.model if "embedding.model" in settings.explicit else None
-        index = open_index(index_root, model, settings.index, model_origin="the config")
-        return cls(index, settings)
+        remote = settings.store.backend == "milvus"
+        index = open_index(
+            index_root, model, settings.index, model_origin="the config", head_only=remote
+        )
+        if not remote:
+            return cls(index, settings)
+        # Lazy: pymilvus is an optional extra, imported only for a Milvus store.
+        from index.milvus_store import MilvusStore
+
+        return cls(index, settings, MilvusStore.open(index, settings.store))
 
     def analyze(self, question: str, region: str | None = None, doc: str | None = None) -> Query:
         """The question read once into a Query (raises QuestionError when it can't be)."""
@@ -124,7 +137,7 @@ class QAService:
         manifest = self.index.manifest
         return {
             "documents": len(self.docs),
-            "chunks": len(self.index.chunks),
+            "chunks": self.index.size,
             "model": manifest.get("embedding", {}).get("model", ""),
             "built_at": manifest.get("created_at", ""),
             "build_id": self.index.build_id,
@@ -132,10 +145,7 @@ class QAService:
 
     def section_context(self, chunk: Chunk) -> tuple[str, int, int]:
         """The text of the chunk's section (its passages joined) and the chunk's place in it."""
-        same = sorted(
-            (c for c in self.index.chunks if c.doc == chunk.doc and c.section == chunk.section),
-            key=lambda c: c.start,
-        )
+        same = self.store.section_passages(chunk.doc, chunk.section)
         parts: list[str] = []
         length, covered = 0, -1
         where: dict[int, int] = {}  # source offset where a piece starts -> its place in the text

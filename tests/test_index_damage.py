@@ -132,6 +132,11 @@ DAMAGES: dict[str, Callable[[Path], None]] = {
     "chunks.jsonl truncated": _truncate("chunks.jsonl"),
     "chunks.jsonl edited text": _edit_chunk_text,
     "units.npy truncated": _truncate("units.npy"),
+    "chunk_offsets.npy garbage": _garbage("chunk_offsets.npy"),
+    "chunk_crc.npy truncated": _truncate("chunk_crc.npy"),
+    "chunk_docs.npy garbage": _garbage("chunk_docs.npy"),
+    "terms.json garbage": _garbage("terms.json"),
+    "terms.json missing": _remove("terms.json"),
     "unit_offsets.npy garbage": _garbage("unit_offsets.npy"),
 }
 
@@ -181,6 +186,20 @@ def test_a_config_naming_another_model_is_refused(
         capsys, main(["ask", QUESTION, "--index", str(copy), "--config", str(config)])
     )
     assert "some/other-model" in err and "the config" in err
+
+
+def test_an_edited_passage_is_refused_when_read_even_unchecked_on_open(
+    copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Opening a big index checks sizes only; each passage's own checksum still holds."""
+    path = _live(copy) / "chunks.jsonl"
+    path.write_text(path.read_text(encoding="utf-8").replace("2", "3"), encoding="utf-8")
+    config = tmp_path / "qa.toml"
+    config.write_text("[index]\nchecksum_on_open_mb = 0\n", encoding="utf-8")
+    argv = ["ask", QUESTION, "--index", str(copy), "--config", str(config)]
+    err = _one_line_error(capsys, main(argv))
+    assert "chunks.jsonl line" in err and "altered" in err
+    assert "policyqa index rollback" in err
 
 
 def test_verify_passes_an_intact_build(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -253,4 +272,4 @@ def test_a_start_builds_only_when_documents_or_settings_changed(
     from rag.config import ChunkSettings
 
     other = replace(settings, chunking=ChunkSettings(max_chars=300))
-    assert build_if_stale(docs, root, other)[0] == "the settings or the model changed"
+    assert build_if_stale(docs, root, other)[0] == "the chunking settings changed"

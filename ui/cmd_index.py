@@ -14,11 +14,9 @@ if TYPE_CHECKING:
     from index.build import BuildReport
 
 STAGES = {
-    "load": "reading documents",
-    "chunk": "chunking",
-    "tokenize": "tokenizing",
+    "load": "reading and chunking",
     "model": "loading model",
-    "embed": "embedding",
+    "embed": "tokenizing and embedding",
     "write": "writing index",
 }
 
@@ -93,10 +91,12 @@ def _index_option(parser: argparse.ArgumentParser) -> None:
 def error_codes() -> dict[type[Exception], int]:
     """Expected errors of these commands and their exit codes."""
     from index.build import NoDocumentsError
+    from index.milvus_errors import StoreError
     from index.publish import BuildInProgressError, NoPreviousBuildError
     from index.store import IndexMismatchError, IndexNotFoundError
 
     return {
+        StoreError: 2,
         NoDocumentsError: 2,
         IndexNotFoundError: 2,
         IndexMismatchError: 2,
@@ -163,6 +163,11 @@ def format_report(report: BuildReport) -> str:
         lines.append(f"Skipped {len(report.skipped)} file(s):")
         lines.extend(f"  {path}: {reason}" for path, reason in report.skipped)
     return "\n".join(lines)
+
+
+def _Bars(enabled: bool) -> StageBars:  # the name ui/cmd_eval.py imports
+    """Progress bars labelled with the build's stages."""
+    return StageBars(STAGES, enabled)
 
 
 def _status(args: argparse.Namespace) -> int:
