@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,7 @@ VOCAB, PARAMS = "vocab.index.json", "params.index.json"
 K1, B = 1.5, 0.75
 RUN_TRIPLES = 4_000_000  # (term, passage, tf) triples sorted in memory at once
 BM25S_VERSION = "0.3.16"
+RECENT_QUERIES = 4  # queries whose scores over every passage are kept for other scopes
 
 
 class BM25Writer:
@@ -168,6 +170,31 @@ class TermIndex:
             raise ValueError(f"{VOCAB} and {INDPTR} disagree")
         if len(self.data) != len(self.indices) or int(self.indptr[-1]) != len(self.data):
             raise ValueError(f"{DATA}, {INDICES} and {INDPTR} disagree")
+        self._recent: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def _scores(self, ids: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Every passage's score for the term ids, and the passages scoring above 0.
+
+        The last few queries' scores are kept: a question answered region by region asks
+        the same terms once per region, each time within another scope.
+        """
+        with self._lock:
+            cached = self._recent.get(ids)
+        if cached is not None:
+            return cached
+        scores = np.zeros(self.docs, dtype=np.float32)
+        for term in ids:
+            start, end = int(self.indptr[term]), int(self.indptr[term + 1])
+            rows = self.indices[start:end]
+            # A term's passages are distinct, so fancy-index addition is bm25s's np.add.at.
+            scores[rows] += self.data[start:end]
+        result = (scores, np.flatnonzero(scores > 0))
+        with self._lock:
+            self._recent[ids] = result
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.pop(next(iter(self._recent)))
+        return result
 
     def known(self, term: str) -> bool:
         """Whether any passage holds the term."""
@@ -181,16 +208,10 @@ class TermIndex:
         `allowed`: a boolean array over rows (None: every row). A term given twice counts
         twice, as in bm25s.
         """
-        ids = [self.vocab[t] for t in terms if t in self.vocab]
+        ids = tuple(self.vocab[t] for t in terms if t in self.vocab)
         if k <= 0 or not ids or self.docs == 0:
             return []
-        scores = np.zeros(self.docs, dtype=np.float32)
-        for term in ids:
-            start, end = int(self.indptr[term]), int(self.indptr[term + 1])
-            rows = self.indices[start:end]
-            # A term's passages are distinct, so fancy-index addition is bm25s's np.add.at.
-            scores[rows] += self.data[start:end]
-        found = np.flatnonzero(scores > 0)
+        scores, found = self._scores(ids)
         if allowed is not None:
             found = found[allowed[found]]
         if len(found) > k:

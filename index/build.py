@@ -49,7 +49,7 @@ from rag.answering.terms import bigrams
 from rag.answering.units import UNITS_VERSION, unit_spans
 from rag.config import EmbeddingSettings, Settings
 from rag.reading.chunking import CHUNKER_VERSION, chunk_document
-from rag.tokenize import user_words_from_chunks
+from rag.tokenize import ChineseTokenizer, tokenizer_settings, user_words_from_chunks
 from rag.types import Chunk, DocMeta
 
 if TYPE_CHECKING:
@@ -150,11 +150,9 @@ def _build_into(
     read = _read_documents(docs_dir, tmp, settings, progress)
     if not read.chunks:
         raise NoDocumentsError(f"the documents in {docs_dir} hold no text to index")
-    tokenizer = make_tokenizer(sorted(read.user_words))
+    tokenizer = LazyTokenizer(sorted(read.user_words), cache)
     encoder = LazyEncoder(settings.embedding, cache, progress)
-    embedded = _embed_and_tokenize(
-        tmp, read.chunks, tokenizer.tokens, encoder, cache, settings, progress
-    )
+    embedded = _embed_and_tokenize(tmp, read.chunks, tokenizer, encoder, cache, settings, progress)
     progress("write", 0, 1)
     dense = embedded.dense.finish(tmp, settings.index)
     embedded.bm25.finish(tmp / BM25_DIR)
@@ -168,7 +166,7 @@ def _build_into(
         "libraries": {name: _version(name) for name in LIBRARIES},
         "embedding": encoder.entry(),
         "chunking": {**asdict(settings.chunking), "chunker_version": CHUNKER_VERSION},
-        "tokenizer": tokenizer.settings(),
+        "tokenizer": tokenizer.settings,
         "dense": dense,
         "sources": read.sources,
         "skipped": [{"path": p, "reason": r} for p, r in sorted(read.skipped)],
@@ -277,7 +275,7 @@ class _Embedded:
 def _embed_and_tokenize(
     tmp: Path,
     rows: int,
-    tokenize: Callable[[str], list[str]],
+    tokenizer: LazyTokenizer,
     encoder: LazyEncoder,
     cache: EmbeddingCache,
     settings: Settings,
@@ -295,8 +293,8 @@ def _embed_and_tokenize(
     progress("embed", 0, rows)
     try:
         for batch in _batches(iter(table), settings.index.batch_chunks):
-            for chunk in batch:
-                bm25.add(tokenize(chunk.index_text))
+            for tokens in tokenizer.tokens([chunk.index_text for chunk in batch]):
+                bm25.add(tokens)
             vectors, unit_sets, made = _vectors(batch, encoder, cache)
             dense.append(vectors)
             ends = []
@@ -348,6 +346,33 @@ def _vectors(
     found = {**cached, **made}
     vectors = np.stack([found[key][0] for key in keys]).astype(np.float32)
     return vectors, [found[key][1] for key in keys], len(made)
+
+
+class LazyTokenizer:
+    """The BM25 tokenizer, built (jieba's dictionary loaded) only for a passage whose tokens
+    are not in the cache under these tokenizer settings."""
+
+    def __init__(self, user_words: list[str], cache: EmbeddingCache) -> None:
+        """Remember the user words; the manifest entry needs no jieba."""
+        self.user_words = user_words
+        self.settings = tokenizer_settings(user_words)
+        text = json.dumps(self.settings, ensure_ascii=False, sort_keys=True)
+        self._prefix = hashlib.sha256(text.encode("utf-8")).digest()
+        self._cache = cache
+        self._tokenizer: ChineseTokenizer | None = None
+
+    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """Each text's tokens, from the cache or tokenized now (and cached)."""
+        keys = [hashlib.sha256(self._prefix + t.encode("utf-8")).digest() for t in texts]
+        found = self._cache.get_tokens(keys)
+        missing = [(key, text) for key, text in zip(keys, texts, strict=True) if key not in found]
+        if missing:
+            if self._tokenizer is None:
+                self._tokenizer = make_tokenizer(self.user_words)
+            made = {key: self._tokenizer.tokens(text) for key, text in missing}
+            self._cache.put_tokens(made.items())
+            found.update(made)
+        return [found[key] for key in keys]
 
 
 class LazyEncoder:

@@ -165,7 +165,8 @@ def _check_ranges(settings: Settings) -> None:
         "index.batch_documents": settings.index.batch_documents,
         "index.batch_chunks": settings.index.batch_chunks,
         "index.ivf_threshold": settings.index.ivf_threshold,
-        "index.ivf_nprobe": settings.index.ivf_nprobe,
+        "index.ivf_probe_share": settings.index.ivf_probe_share,
+        "index.ivf_refine": settings.index.ivf_refine,
     }
     for name, value in positive.items():
         if value <= 0:

@@ -36,7 +36,8 @@ def ivf_params(rows: int, settings: IndexSettings) -> dict[str, Any] | None:
     nlist = settings.ivf_nlist or max(1, int(4 * math.sqrt(rows)))
     return {
         "nlist": nlist,
-        "nprobe": min(settings.ivf_nprobe, nlist),
+        "nprobe": min(nlist, max(1, math.ceil(nlist * settings.ivf_probe_share))),
+        "refine": settings.ivf_refine,
         "train": min(rows, nlist * _TRAIN_PER_LIST),
         "quantizer": "QT_8bit",
     }
@@ -113,8 +114,10 @@ class DenseIndex:
         self.kind = entry.get("kind", "flat")
         self.exact_scope_rows = exact_scope_rows
         self.vectors = None
+        self.refine = 1
         if self.kind != "flat":
             self.index.nprobe = int(entry["nprobe"])
+            self.refine = max(1, int(entry.get("refine", 1)))
             self.vectors = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
 
     @property
@@ -139,6 +142,10 @@ class DenseIndex:
             raise ValueError(f"query vector has {query.shape[1]} dims, index has {self.dim}")
         if k <= 0:
             return []
+        if rows is None and self.vectors is not None:
+            _, ids = self.index.search(query, min(self.ntotal, k * self.refine))
+            found = ids[0][ids[0] >= 0]
+            return _exact(self.vectors, query[0], k, np.sort(found))
         if rows is None:
             scores, ids = self.index.search(query, k)
         elif rows.size == 0:
@@ -156,7 +163,9 @@ class DenseIndex:
                 selector = faiss.IDSelectorBitmap(self.ntotal, faiss.swig_ptr(bits))
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
             # The selector (and its bits) must outlive the search call.
-            scores, ids = self.index.search(query, k, params=params)
+            scores, ids = self.index.search(query, k * self.refine, params=params)
+            if self.vectors is not None:
+                return _exact(self.vectors, query[0], k, np.sort(ids[0][ids[0] >= 0]))
         # FAISS pads with id -1 when fewer than k passages qualify.
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
@@ -164,6 +173,10 @@ class DenseIndex:
 def _exact(
     vectors: np.ndarray, query: np.ndarray, k: int, rows: np.ndarray
 ) -> list[tuple[int, float]]:
+    """The k best of `rows` (sorted) by exact inner product with the stored vectors."""
+    if rows.size == 0:
+        return []
+    k = min(k, rows.size)
     scores = np.asarray(vectors[rows], dtype=np.float32) @ query
     top = np.argpartition(-scores, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
     order = top[np.lexsort((rows[top], -scores[top]))]

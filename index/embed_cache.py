@@ -1,17 +1,20 @@
-"""Passage and unit vectors kept by content, so no build embeds the same passage twice.
+"""Passage vectors, unit vectors and BM25 tokens kept by content, so no build embeds or
+tokenizes the same passage twice.
 
 One SQLite file per index root (`cache/embeddings.sqlite`), outside the builds:
 
     vectors(key BLOB PRIMARY KEY, vector BLOB, units BLOB, n_units INTEGER)
         key     sha256 of model fingerprint, passage prompt, max length, units version, text
         vector  float32 passage vector; units: float16 (n_units, dim) unit vectors
+    tokens(key BLOB PRIMARY KEY, tokens TEXT)
+        a passage's BM25 tokens, by tokenizer settings and text
     models(stamp TEXT PRIMARY KEY, fingerprint TEXT, dim INTEGER)
         what a model's weights hash to, by the model's files and encoder settings, so a
         build whose passages are all cached never loads the model
 
 Each batch of new vectors is committed as soon as it is made: a build killed at any point
-resumes without encoding again what it finished. After a build, entries no kept build
-uses are dropped once they outnumber the live build's passages.
+resumes without encoding again what it finished. After a build, entries it did not use are
+dropped once the cache holds more than twice as many entries as it used.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 
 CACHE_FILE = "cache/embeddings.sqlite"
 _IN_BATCH = 500  # keys per SELECT … IN (…)
+_SEP = "\x1f"  # between tokens (the unit separator: never inside a token)
 
 
 class EmbeddingCache:
@@ -44,7 +48,12 @@ class EmbeddingCache:
             "CREATE TABLE IF NOT EXISTS models (stamp TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
             " dim INTEGER NOT NULL)"
         )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS tokens (key BLOB PRIMARY KEY, tokens TEXT NOT NULL)"
+            " WITHOUT ROWID"
+        )
         self._db.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY) WITHOUT ROWID")
+        self._db.execute("CREATE TEMP TABLE used_tokens (key BLOB PRIMARY KEY) WITHOUT ROWID")
 
     def close(self) -> None:
         """Close the database."""
@@ -94,6 +103,26 @@ class EmbeddingCache:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
 
+    def get_tokens(self, keys: Sequence[bytes]) -> dict[bytes, list[str]]:
+        """The cached BM25 tokens of those keys that are cached."""
+        found: dict[bytes, list[str]] = {}
+        unique = list(dict.fromkeys(keys))
+        self._db.executemany("INSERT OR IGNORE INTO used_tokens VALUES (?)", ((k,) for k in unique))
+        for start in range(0, len(unique), _IN_BATCH):
+            part = unique[start : start + _IN_BATCH]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT key, tokens FROM tokens WHERE key IN ({marks})"
+            for key, tokens in self._db.execute(query, part):
+                found[bytes(key)] = tokens.split(_SEP) if tokens else []
+        return found
+
+    def put_tokens(self, items: Iterable[tuple[bytes, Sequence[str]]]) -> None:
+        """Store (key, tokens) entries in one transaction."""
+        rows = [(key, _SEP.join(tokens)) for key, tokens in items]
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?)", rows)
+
     def count(self) -> int:
         """Entries in the cache."""
         return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
@@ -107,4 +136,5 @@ class EmbeddingCache:
         with self._db:
             self._db.execute("BEGIN")
             cursor = self._db.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM used)")
+            self._db.execute("DELETE FROM tokens WHERE key NOT IN (SELECT key FROM used_tokens)")
         return int(cursor.rowcount)

@@ -191,8 +191,7 @@ class Encoder:
         import torch  # already loaded along with the model
 
         workers = min(torch.get_num_threads(), len(batches) - 1)
-        if workers < 2 or self._runner is not None or self.device != "cpu":
-            # OpenVINO and a GPU spread one batch over every core themselves.
+        if workers < 2 or self.device != "cpu":  # a GPU takes one batch at a time
             yield from ((rows, work(rows)) for rows in batches)
             return
         # The first batch runs here: it settles the tokenizer's truncation and padding state,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.embedder import EmbeddingModelError
 from index.paths import models_dir
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class OpenVINOUnavailable(RuntimeError):
+class OpenVINOUnavailable(EmbeddingModelError):
     """The openvino backend is configured but cannot run this model here."""
 
 
@@ -52,7 +53,13 @@ class OpenVINORunner:
         xml = folder / "model.xml"
         if not xml.is_file():
             _convert(ov, model, folder)
-        config = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY"}
+        # One stream per core, one request per stream: like the torch path, each batch
+        # runs on one core while the others run theirs (threads do not wait on each other).
+        config = {
+            "INFERENCE_PRECISION_HINT": precision,
+            "PERFORMANCE_HINT": "THROUGHPUT",
+            "NUM_STREAMS": str(max(1, len(os.sched_getaffinity(0)))),
+        }
         self._compiled = ov.Core().compile_model(str(xml), "CPU", config)
         self._names = [port.get_any_name() for port in self._compiled.inputs]
         self._local = threading.local()
@@ -87,7 +94,11 @@ def _check_pipeline(model: SentenceTransformer) -> None:
     modules = list(model.children())
     kinds = [type(m).__name__ for m in modules]
     pooling = modules[1] if len(modules) > 1 else None
-    mean_only = pooling is not None and getattr(pooling, "pooling_mode_mean_tokens", False)
+    mean_only = pooling is not None and (
+        getattr(pooling, "pooling_mode", None) == "mean"
+        or getattr(pooling, "pooling_mode_mean_tokens", False)
+    )
+    mean_only = mean_only and getattr(pooling, "include_prompt", True)
     if (
         kinds[:2] != ["Transformer", "Pooling"]
         or not mean_only

@@ -50,9 +50,12 @@ class IndexSettings:
     batch_chunks: int = 2048  # passages tokenized and embedded at a time while building
     # Below this many passages dense search is exact (FAISS flat); at or above it an IVF
     # index with 8-bit scalar quantization, parameters recorded in the manifest.
-    ivf_threshold: int = 200_000
+    ivf_threshold: int = 100_000
     ivf_nlist: int = 0  # IVF lists; 0 = 4·sqrt(passages)
-    ivf_nprobe: int = 48  # lists searched per question
+    ivf_probe_share: float = 0.1  # share of the lists searched per question
+    # The IVF search takes this many times the asked candidates and re-ranks them exactly
+    # (float16 vectors), so 8-bit codes cost no ranking precision.
+    ivf_refine: int = 4
     # A scope this small (in passages) is searched exactly over its own vectors.
     exact_scope_rows: int = 50_000
     # Files up to this size are checksummed whenever a build is opened (all files are

@@ -186,6 +186,7 @@ def _status(args: argparse.Namespace) -> int:
         f"  documents   {counts['documents']}",
         f"  sections    {counts['sections']}",
         f"  chunks      {counts['chunks']}",
+        f"  dense       {_dense_line(manifest.get('dense', {}))}",
     ]
     for path, source in sorted(manifest["sources"].items()):
         title = source["meta"].get("title") or "(no title)"
@@ -198,6 +199,12 @@ def _status(args: argparse.Namespace) -> int:
         lines.append(f"  older builds kept: {', '.join(others)}")
     print("\n".join(lines))
     return 0
+
+
+def _dense_line(dense: dict[str, Any]) -> str:
+    if dense.get("kind") == "ivf_sq8":
+        return f"IVF, 8-bit codes (nlist {dense['nlist']}, nprobe {dense['nprobe']})"
+    return "exact (flat)"
 
 
 def _settings_line(settings: dict[str, Any]) -> str:
