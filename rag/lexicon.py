@@ -202,6 +202,10 @@ DOC_NUMBER_IN_TEXT = r"[\u4e00-\u9fff]{1,6}[〔\[［(（]\d{4}[〕\]］)）]\d+�
 # A zone the question leads with (东莞松山湖高新区…), where staff put the place they mean.
 LEADING_ZONE = r"^(?:请问)?(?:在)?([\u4e00-\u9fff]{2,8}?)(高新区|开发区|自贸区|新区)"
 
+# A follow-up message leans on the previous question: 那襄阳呢? 其中加氢站有多少? 那2019年呢?
+FOLLOWUP_LEAD = r"^\s*(?:那么|那|还有|另外|其中|它们?的?|这个|这些|该|再问一下|再问|再)"
+FOLLOWUP_TAIL = r"(?:呢|怎么样|情况如何|如何|呀|啊|吗)?[?？。!！\s]*$"
+
 # --- Time scopes ----------------------------------------------------------------------
 # A ranking signal: a target question prefers passages that state targets, a review
 # question passages that state results, a 2035 question the long-range vision.

@@ -2,66 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 from index.build import build_index
-from rag.config import AbstainWeights, AnswerWeights, EmbeddingSettings, Settings
-
-# The tiny test model's vectors carry no meaning, so tests that answer with it use the
-# weights learned without the model's similarities (`eval.learn`, meaning=False).
-LEXICAL_EVIDENCE = AnswerWeights(
-    dense=0.0,
-    lexical=4.9683,
-    heading=1.1666,
-    passage_rank=0.4261,
-    passage_score=12.2035,
-    figure=1.5522,
-    measure=2.2816,
-    year=0.7074,
-    year_missing=-0.5442,
-    target=0.2265,
-    enumeration=0.8379,
-    count=0.0771,
-    row_label=8.0882,
-    column=0.0,
-    length=3.2298,
-    keep_same_passage=4.0,
-    keep_other_passage=1.0,
-    whole_section_share=0.3,
-)
-LEXICAL_ABSTENTION = AbstainWeights(
-    bias=-0.3389,
-    best=0.0736,
-    coverage=0.0,
-    best_coverage=1.6178,
-    specific=0.0,
-    term_coverage=0.7834,
-    rare_missing=0.0,
-    unknown=0.0,
-    dense=0.0,
-    passage_dense=0.0,
-    figure_missing=0.0,
-    measure_missing=-2.9134,
-    year_missing=-5.0664,
-    threshold=0.7065,
-    specific_terms=3,
-)
+from rag.config import EmbeddingSettings, Settings
 
 
 def tiny_model_settings(model_dir: Path) -> Settings:
-    """Settings for an index built with the tiny model: no prompts, lexical weights."""
+    """Settings for an index built with the tiny model, which takes no prompts.
+
+    Its vectors carry no meaning, and the service answers over its index with the weights
+    that ignore similarities, as for any model the default weights were not learned for.
+    """
     embedding = EmbeddingSettings(model=str(model_dir), query_prompt="", passage_prompt="")
-    return Settings(embedding=embedding, evidence=LEXICAL_EVIDENCE, abstention=LEXICAL_ABSTENTION)
-
-
-def lexical_toml() -> str:
-    """The lexical weights as a policyqa.toml, for CLI runs over a tiny-model index."""
-    lines = []
-    for name, group in (("evidence", LEXICAL_EVIDENCE), ("abstention", LEXICAL_ABSTENTION)):
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {value}" for key, value in asdict(group).items()]
-    return "\n".join(lines) + "\n"
+    return Settings(embedding=embedding)
 
 
 XINXIANG = """发布日期:2021-10-14

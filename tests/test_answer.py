@@ -12,11 +12,11 @@ from index.store import open_index
 from rag.answering.compose import choose, cite, lines
 from rag.answering.evidence import candidates
 from rag.answering.pipeline import MIXED_REGIONS
-from rag.config import AnswerSettings
+from rag.config import LEXICAL_EVIDENCE, AnswerSettings
 from rag.lexicon import NOT_FOUND
 from rag.types import Answer, Chunk, Hit
 from tests.queries import query
-from tests.small_corpus import DOCS, LEXICAL_EVIDENCE, build_small_index
+from tests.small_corpus import DOCS, build_small_index
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:-\d+)?%?")
 

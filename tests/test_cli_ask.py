@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +15,7 @@ from index.config import load_settings
 from index.service import QAService
 from index.store import open_index
 from rag.answering.query import MAX_QUESTION_CHARS
-from tests.small_corpus import (
-    DOCS,
-    LEXICAL_ABSTENTION,
-    LEXICAL_EVIDENCE,
-    build_small_index,
-    lexical_toml,
-)
+from tests.small_corpus import DOCS, build_small_index
 from ui.cli import main
 
 LLM_ENV = ("POLICYQA_LLM_BASE_URL", "POLICYQA_LLM_MODEL", "POLICYQA_LLM_API_KEY", "OPENAI_API_KEY")
@@ -55,7 +49,7 @@ HEYUAN = """发布日期:2021-06-30
 """
 ALL_DOCS = {**DOCS, "heyuan.txt": HEYUAN}
 
-# DESIGN.md's contract, plus the fields the answer also carries for the UI and feedback log.
+# docs/design.md's contract, plus the fields the answer also carries for the UI and feedback log.
 RECORD_FIELDS = {"question", "answer", "abstained", "citations", "hits"}
 RECORD_EXTRAS = {"mode", "notices"}
 PASSAGE_FIELDS = {"doc", "title", "region", "section", "start", "end", "text", "score"}
@@ -74,11 +68,10 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) ->
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Extractive answers with the tiny model's settings: no LLM from the environment."""
+    """Extractive answers with default settings: no LLM from the environment, no stray toml."""
     for name in LLM_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "policyqa.toml").write_text(lexical_toml(), encoding="utf-8")
 
 
 def _ask(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -199,10 +192,7 @@ def singles(index_dir: Path) -> list[dict[str, Any]]:
     """Each batch question's --json record, to compare batch lines against."""
     from rag.serialize import answer_record
 
-    settings = replace(
-        load_settings(None), evidence=LEXICAL_EVIDENCE, abstention=LEXICAL_ABSTENTION
-    )
-    service = QAService(open_index(index_dir), settings)
+    service = QAService(open_index(index_dir), load_settings(None))
     return [answer_record(service.ask(item["question"])) for item in BATCH]
 
 
@@ -228,7 +218,7 @@ def test_jsonl_from_stdin(
     singles: list[dict[str, Any]],
 ) -> None:
     text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in BATCH)
-    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
     code, out, _ = _ask(capsys, "--jsonl", "-", "--index", str(index_dir))
     assert code == 0
     _check_batch(out, singles)
@@ -237,40 +227,69 @@ def test_jsonl_from_stdin(
 @pytest.mark.parametrize(
     ("bad_line", "says"),
     [
-        ("{not json", "not JSON"),
-        ('{"id": 1, "text": "新乡"}', '"question"'),
-        ('["新乡高新区"]', '"question"'),
-        ('{"id": 1, "question": "   "}', "empty"),
+        (b"{not json", "not JSON"),
+        ('{"id": 1, "text": "新乡"}'.encode(), '"question"'),
+        ('["新乡高新区"]'.encode(), '"question"'),
+        (b'{"id": 1, "question": "   "}', "empty"),
+        (b'{"id": 1, "question": "\xff\xfe\xe6\x96"}', "not UTF-8"),
+        (b'{"id": 1, "question": "\\ud800\\u65b0\\u4e61"}', "invalid character"),
+        (('{"id": 1, "question": "' + "氢" * (MAX_QUESTION_CHARS + 1) + '"}').encode(), "2000"),
     ],
 )
-def test_a_bad_jsonl_line_is_named_by_file_and_line(
-    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path, bad_line: str, says: str
+def test_a_bad_jsonl_line_becomes_an_error_line_and_the_rest_go_on(
+    capsys: pytest.CaptureFixture[str],
+    index_dir: Path,
+    tmp_path: Path,
+    singles: list[dict[str, Any]],
+    bad_line: bytes,
+    says: str,
 ) -> None:
     batch = tmp_path / "bad.jsonl"
-    batch.write_text(json.dumps(BATCH[0], ensure_ascii=False) + "\n" + bad_line + "\n", "utf-8")
-    code, _, err = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
-    assert code == 2
-    assert f"{batch}:2:" in err and says in err
-    assert "Traceback" not in err
-
-
-def test_a_missing_batch_file_is_one_line(
-    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
-) -> None:
-    missing = tmp_path / "nope.jsonl"
-    code, out, err = _ask(capsys, "--jsonl", str(missing), "--index", str(index_dir))
-    assert code == 2 and not out
-    assert f"{missing}: cannot read" in err and len(err.strip().splitlines()) == 1
-
-
-def test_a_batch_file_that_is_not_utf8_is_one_line(
-    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
-) -> None:
-    batch = tmp_path / "gbk.jsonl"
-    batch.write_bytes(json.dumps(BATCH[1], ensure_ascii=False).encode("gbk") + b"\n")
+    good = [json.dumps(item, ensure_ascii=False).encode() for item in BATCH[:2]]
+    batch.write_bytes(good[0] + b"\n" + bad_line + b"\n" + good[1] + b"\n")
     code, out, err = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
+    assert code == 2
+    first, failed, last = (json.loads(line) for line in out.splitlines())
+    assert first == {"id": BATCH[0]["id"], **singles[0]}
+    assert last == {"id": BATCH[1]["id"], **singles[1]}
+    assert set(failed) == {"id", "error"} and failed["error"].startswith(f"{batch}:2: ")
+    assert says in failed["error"] and failed["error"] in err
+    assert "1 of 3 lines" in err.splitlines()[-1] and "Traceback" not in err
+
+
+def test_a_batch_with_a_byte_order_mark_is_read(
+    capsys: pytest.CaptureFixture[str],
+    index_dir: Path,
+    tmp_path: Path,
+    singles: list[dict[str, Any]],
+) -> None:
+    batch = tmp_path / "bom.jsonl"
+    text = "".join(json.dumps(item, ensure_ascii=False) + "\r\n" for item in BATCH)
+    batch.write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    code, out, err = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
+    assert code == 0 and not err
+    _check_batch(out, singles)
+
+
+def test_an_undecodable_id_is_written_escaped(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, tmp_path: Path
+) -> None:
+    batch = tmp_path / "id.jsonl"
+    batch.write_bytes(b'{"id": "\\udc80", "question": ""}\n')
+    code, out, _ = _ask(capsys, "--jsonl", str(batch), "--index", str(index_dir))
+    assert code == 2
+    assert json.loads(out)["id"] == "\udc80" and "\\udc80" in out
+
+
+@pytest.mark.parametrize("path", ["nope.jsonl", "."])
+def test_an_unreadable_batch_file_is_one_line_before_loading(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, path: str
+) -> None:
+    missing = tmp_path / path
+    code, out, err = _ask(capsys, "--jsonl", str(missing), "--index", str(tmp_path / "no-index"))
     assert code == 2 and not out
-    assert f"{batch}: not UTF-8" in err and len(err.strip().splitlines()) == 1
+    assert str(missing) in err and len(err.strip().splitlines()) == 1
+    assert "no index" not in err  # the file is checked first
 
 
 # --- bad input ---------------------------------------------------------------------------
@@ -314,3 +333,86 @@ def test_a_question_or_a_batch_but_not_both_nor_neither(
     code, out, err = _ask(capsys, *argv, "--index", str(index_dir))
     assert code == 2 and not out
     assert "--jsonl" in err
+
+
+# --- arguments checked before loading ----------------------------------------------------
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "x"])
+def test_k_must_be_a_positive_number(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, k: str
+) -> None:
+    code, out, err = _ask(capsys, HYDROGEN, "--index", str(index_dir), "--k", k)
+    assert code == 2 and not out
+    assert err.startswith("policyqa: error: argument --k: ") and len(err.strip().splitlines()) == 1
+
+
+def test_the_question_is_checked_before_the_index(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = _ask(capsys, "", "--index", str(tmp_path / "no-index"))
+    assert code == 2 and "question is empty" in err
+
+
+def test_an_undecodable_question_is_one_line(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    # What Python makes of invalid UTF-8 bytes on the command line.
+    code, out, err = _ask(
+        capsys, b"\xff\xfe".decode("utf-8", "surrogateescape"), "--index", str(index_dir)
+    )
+    assert code == 2 and not out
+    assert "not valid UTF-8" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "region"),
+    [("新乡高新区", "新乡高新区"), ("新乡", "新乡高新区"), ("河源", "河源高新区")],
+)
+def test_region_by_name_or_short_form(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, given: str, region: str
+) -> None:
+    record = _ask_json(capsys, index_dir, "产业发展", "--region", given)
+    assert record["hits"] and {h["region"] for h in record["hits"]} == {region}
+
+
+def test_an_unknown_region_lists_the_regions_of_the_index(
+    capsys: pytest.CaptureFixture[str], index_dir: Path
+) -> None:
+    code, out, err = _ask(capsys, HYDROGEN, "--index", str(index_dir), "--region", "北京")
+    assert code == 2 and not out
+    assert "--region '北京' matches none of the" in err
+    assert all(r in err for r in ("新乡高新区", "河源高新区", "襄阳高新区"))
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "given", ["heyuan.txt", "docs/heyuan.txt", "./corpus/heyuan.txt", "河源高新区国民经济"]
+)
+def test_doc_by_file_name_path_as_typed_or_title_fragment(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, given: str
+) -> None:
+    record = _ask_json(capsys, index_dir, "产业发展", "--doc", given)
+    assert record["hits"] and {h["doc"] for h in record["hits"]} == {"heyuan.txt"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--doc", "missing.txt"], "--doc 'missing.txt' matches none of the"),
+        (["--doc", "规划"], "--doc '规划' matches"),
+        (["--region", "新乡", "--doc", "heyuan.txt"], "belongs to region '河源高新区'"),
+    ],
+)
+def test_unusable_doc_choices_are_one_line(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, argv: list[str], says: str
+) -> None:
+    code, out, err = _ask(capsys, HYDROGEN, "--index", str(index_dir), *argv)
+    assert code == 2 and not out
+    assert says in err and len(err.strip().splitlines()) == 1
+
+
+def test_ask_help_mentions_only_its_own_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--docs" not in text and "--doc " in text

@@ -89,7 +89,7 @@ def test_sets_and_configurations_on_one_index(tmp_path: Path, tiny_model_dir: Pa
     # Weights are learned on the tune set, never on the held-out one.
     assert run.learned is not None and metrics["meta"]["weights learned on"] == "tune"
     learned = (out / "learned.toml").read_text(encoding="utf-8")
-    assert learned.startswith("[evidence]") and "[abstention]" in learned
+    assert learned.startswith("[ranking]") and "[evidence]" in learned and "[abstention]" in learned
     for name in (
         "per_item.jsonl", "summary.md", "qrels.tune.txt", "qrels.heldout.txt",
         "run.heldout.vanilla.trec", "run.tune.hybrid+scope.trec", "hit_at_k.png", "by_tag.png",

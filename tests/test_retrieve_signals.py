@@ -37,7 +37,7 @@ class TwoRuns:
 
 
 def _retriever(sentence: float) -> HybridRetriever:
-    weights = RankingWeights(heading=0, time_scope=0, sentence=sentence)
+    weights = RankingWeights(meaning=0, heading=0, time_scope=0, sentence=sentence)
     encode = lambda q: np.zeros(4, dtype=np.float32)  # noqa: E731
     return HybridRetriever(TwoRuns(), encode, RetrievalSettings(), weights)
 

@@ -106,7 +106,10 @@ def _choose(page: Any, dropdown: str, option: str) -> None:
 
 
 def test_sample_question_shows_answer_marked_source_and_its_context(page: Any) -> None:
-    assert "索引：3 份文件" in page.inner_text("#pq-status")
+    status = page.inner_text("#pq-status [data-testid=markdown]")
+    assert re.fullmatch(
+        r"索引：文件数 3 · 段落数 \d+ · 构建时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", status.strip()
+    )
     page.get_by_role("button", name=SAMPLE_QUESTION, exact=True).click()  # an example
     page.wait_for_function(
         "([q]) => document.querySelector('#pq-question textarea').value === q",
@@ -179,7 +182,7 @@ def test_document_markup_is_shown_as_text_and_never_runs(page: Any) -> None:
 def test_too_long_question_is_refused_in_one_line(page: Any) -> None:
     _ask(page, "氢" * 2001)
     answer = _last_answer(page)
-    assert answer.startswith("⚠️ 无法检索") and "2000" in answer
+    assert answer.startswith("无法检索：问题共 2001 字") and "2000" in answer
     assert "Traceback" not in page.inner_text("body")
 
 
@@ -197,28 +200,32 @@ def _sign_in(page: Any, user: str, password: str) -> None:
     # gradio's login form clears itself after a failed attempt: fill both fields each time.
     page.fill("input[data-testid=textbox]", user)
     page.fill("input[data-testid=password]", password)
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="登录").click()
 
 
 def test_sign_in_is_required_and_names_the_rater(
     browser: Any, server: dict[str, Any], tmp_path: Path
 ) -> None:
+    from rag.config import ServeSettings
     from ui.app import build_app, launch
-    from ui.auth import auth_line, make_authenticator, read_auth_file
+    from ui.auth import auth_line, read_auth_file
+    from ui.signin import SignInGuard
 
     users = tmp_path / "users.txt"
     users.write_text(auth_line("alice", "correct horse", 1_000) + "\n", encoding="utf-8")
     demo = build_app(server["handlers"])
-    url = launch(
-        demo, port=_free_port(), auth=make_authenticator(read_auth_file(users)), block=False
-    )
+    guard = SignInGuard(read_auth_file(users), ServeSettings())
+    url = launch(demo, port=_free_port(), auth=guard.check, block=False)
     context = browser.new_context()
     try:
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)
         page.goto(url)
+        page.get_by_role("button", name="登录").wait_for()
+        assert _chrome_words(page) == []  # 登录, 用户名, 密码
         _sign_in(page, "alice", "wrong")
-        page.get_by_text("Incorrect credentials").wait_for()
+        page.locator(".creds").wait_for()
+        assert "不正确" in page.inner_text(".creds")
         _sign_in(page, "alice", "correct horse")
         page.wait_for_selector("#pq-question textarea")
         _ask(page, SAMPLE_QUESTION)
@@ -229,3 +236,101 @@ def test_sign_in_is_required_and_names_the_rater(
         demo.close()
     last = json.loads(server["feedback"].path.read_text("utf-8").splitlines()[-1])
     assert last["user"] == "alice" and last["rating"] == "up"
+
+
+# Chinese throughout, and a chat that stays readable ------------------------------------
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _chrome_words(page: Any) -> list[str]:
+    """English words among the page's visible text and its controls' labels and tooltips."""
+    labels = page.evaluate(
+        """() => [...document.querySelectorAll('button, [aria-label], [title]')]
+            .filter(el => el.offsetParent !== null)
+            .flatMap(el => [el.innerText, el.getAttribute('aria-label'), el.getAttribute('title')])
+            .filter(Boolean)"""
+    )
+    return ENGLISH_WORD.findall(page.inner_text("body") + "\n" + "\n".join(labels))
+
+
+def test_the_page_speaks_chinese_whatever_the_browser_prefers(page: Any) -> None:
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert _chrome_words(page) == []  # no "Use via API", "Clear", "Textbox" …
+    _ask(page, SAMPLE_QUESTION)
+    assert _chrome_words(page) == []  # the copy icons under the bubbles: 复制这条消息
+    for button in ("#pq-send", "#pq-up", "#pq-down", "#pq-copy", "#pq-clear"):
+        text = page.inner_text(button).strip()
+        assert re.fullmatch(r"[\u4e00-\u9fff]+", text), (button, text)  # words, no emoji
+
+
+def test_an_empty_question_shows_a_hint_and_no_bubble(page: Any) -> None:
+    _ask(page, SAMPLE_QUESTION)
+    bubbles = page.locator("#pq-chat .message-row").count()
+    page.fill("#pq-question textarea", "   ")
+    page.click("#pq-send")
+    page.wait_for_function("document.querySelector('#pq-note').innerText.includes('请先输入问题')")
+    assert page.locator("#pq-chat .message-row").count() == bubbles
+
+
+def test_feedback_note_belongs_to_one_answer(page: Any) -> None:
+    page.click("#pq-up")
+    page.wait_for_function("document.querySelector('#pq-note').innerText.includes('还没有')")
+    _ask(page, SAMPLE_QUESTION)
+    assert page.inner_text("#pq-note").strip() == ""
+    page.click("#pq-down")
+    page.wait_for_function("document.querySelector('#pq-note').innerText.includes('已记录')")
+    _ask(page, "氢能产业的目标是什么")
+    assert page.inner_text("#pq-note").strip() == ""
+
+
+def test_the_copy_icon_under_a_bubble_copies_plain_text(page: Any) -> None:
+    _ask(page, SAMPLE_QUESTION)
+    page.locator("#pq-chat .message-buttons-left button").last.click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.includes('[1]'))")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "\\" not in copied and "&lt;" not in copied
+    assert "重点布局氢能与燃料电池产业。[1]" in copied and "\n出处：\n[1] 《" in copied
+
+
+def test_markup_in_a_bubble_is_copied_as_it_reads(page: Any) -> None:
+    _ask(page, "网页安全测试规划要求什么")
+    page.locator("#pq-chat .message-buttons-left button").last.click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.includes('alert'))")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "<script>alert(1)</script>与<img src=x onerror=alert(1)>" in copied
+    assert "\\" not in copied
+
+
+def test_a_new_answer_is_shown_from_its_start(browser: Any, server: dict[str, Any]) -> None:
+    context = browser.new_context(viewport={"width": 480, "height": 1000})
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(WAIT_MS)
+        tab.goto(server["url"])
+        tab.wait_for_selector("#pq-question textarea")
+        # Large type: each answer is taller than the chat, as long answers are on any
+        # screen, with or without a CJK font installed.
+        tab.add_style_tag(content="#pq-chat .message-row * { font-size: 40px !important; }")
+        for _ in range(3):
+            _ask(tab, SAMPLE_QUESTION)
+        tab.wait_for_timeout(500)  # gradio would scroll to the end 300 ms after an update
+        where = tab.evaluate(
+            """() => {
+                const box = document.querySelector('#pq-chat .bubble-wrap').getBoundingClientRect();
+                const rows = [...document.querySelectorAll('#pq-chat .message-row')];
+                const answer = rows[rows.length - 1].getBoundingClientRect();
+                const question = rows[rows.length - 2].getBoundingClientRect();
+                return {box: [box.top, box.bottom], answer: [answer.top, answer.bottom],
+                        question: question.top};
+            }"""
+        )
+        top, bottom = where["box"]
+        assert where["answer"][1] - where["answer"][0] > bottom - top  # taller than the chat
+        assert top - 1 <= where["question"] < bottom  # the question is in view …
+        assert top <= where["answer"][0] < bottom  # … and the start of its answer
+        scroll_arrow = tab.locator("#pq-chat .scroll-down-button-container")
+        assert scroll_arrow.count() == 0 or not scroll_arrow.is_visible()
+        assert tab.locator("#pq-chat [data-testid=block-label]").count() == 0
+    finally:
+        context.close()

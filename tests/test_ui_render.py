@@ -127,7 +127,7 @@ def test_sources_panel_shows_notices_and_abstention_wording() -> None:
         notices=("证据较弱<b>",), hits=(Hit(chunk, 0.1, 1),),
     )  # fmt: skip
     html = render_sources(answer, [SourceCard("可能相关 1", chunk, META)])
-    assert "⚠️ 证据较弱&lt;b&gt;" in html
+    assert "注意：证据较弱&lt;b&gt;" in html
     assert "以下段落可能相关" in html and "可能相关 1" in html
     assert "<script" not in html
     assert "提问后" in render_sources(None, [])
@@ -145,7 +145,7 @@ def test_chat_markdown_has_escaped_text_notices_and_short_source_list() -> None:
     answer = _answer(chunk, (), text=f"{XSS}[1]", notices=("地区混合",))
     md = chat_markdown(answer, {chunk.doc: META})
     assert "<script" not in md and "&lt;script&gt;" in md
-    assert "⚠️ 地区混合" in md
+    assert "注意：地区混合" in md
     assert r"\[1\] 《新乡高新区“十四五”规划》（2021-10-14） 第四章" in md
 
 

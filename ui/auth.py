@@ -5,7 +5,7 @@ Hash format (one line per user, `#` comments and blank lines ignored):
     alice:pbkdf2_sha256$600000$<salt, base64>$<derived key, base64>
 
 PBKDF2-HMAC-SHA256 from the standard library; create a line with
-`policyqa serve --hash-password alice`.
+`policyqa serve --hash-password alice`. ui/signin.py checks sign-ins against these.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 SCHEME = "pbkdf2_sha256"
@@ -78,14 +77,9 @@ def read_auth_file(path: Path) -> dict[str, str]:
     return users
 
 
-def make_authenticator(users: dict[str, str]) -> Callable[[str, str], bool]:
-    """The `auth=` callable gradio calls with the typed user name and password."""
-
-    def authenticate(user: str, password: str) -> bool:
-        encoded = users.get(user)
-        return encoded is not None and verify_password(password, encoded)
-
-    return authenticate
+def iterations_of(encoded: str) -> int:
+    """The PBKDF2 iteration count of an encoded hash."""
+    return _split_hash(encoded)[1]
 
 
 def _split_hash(encoded: str) -> tuple[str, int, bytes, bytes]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -36,9 +37,13 @@ Typical use:
 EPILOG = """\
 Settings are read from defaults < policyqa.toml (or --config FILE) < environment
 (POLICYQA_LLM_BASE_URL, POLICYQA_LLM_MODEL, POLICYQA_LLM_API_KEY or OPENAI_API_KEY)
-< command-line flags. Exit codes: 0 ok, 1 failure, 2 bad input (arguments, config,
+< command-line flags. Arguments, files and questions are checked before any model or
+index is loaded; an error is one English line on stderr, `policyqa: error: …`.
+Exit codes: 0 ok, 1 failure, 2 bad input (arguments, files, config, question,
 missing or mismatched index).
 """
+# Loggers whose records are shown at -v; other libraries' (faiss, jieba, httpx …) only at -vv.
+OWN_LOGGERS = ("rag", "index", "ui", "eval", "__main__")
 
 
 def _command_modules() -> list[ModuleType]:
@@ -69,6 +74,10 @@ class CommandParser(argparse.ArgumentParser):
             help="TOML settings file (default: ./policyqa.toml when present)",
         )  # fmt: skip
 
+    def error(self, message: str) -> NoReturn:
+        """One line instead of argparse's usage block, exit 2 like every bad input."""
+        self.exit(EXIT_BAD_INPUT, f"policyqa: error: {message} (see `{self.prog} --help`)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every registered command."""
@@ -83,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, or a bad argument (one line already printed)
+        return int(done.code or 0)
     _configure_logging(args.verbose - args.quiet)
     if args.run is None:
         parser.print_help()
@@ -98,16 +110,28 @@ def main(argv: list[str] | None = None) -> int:
     except tuple(_error_codes()) as err:
         print(f"policyqa: error: {err}", file=sys.stderr)
         return _exit_code(err)
+    # The last line of defence: an unexpected failure is one line too (the traceback at -vv).
+    except Exception as err:
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        first = (str(err).strip().splitlines() or [""])[0]
+        print(
+            f"policyqa: error: unexpected {type(err).__name__}: {first} "
+            "(run again with -vv for details)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
 
 
 def _error_codes() -> dict[type[Exception], int]:
     from index.config import ConfigError
     from index.embedder import EmbeddingModelError
     from index.rerank import RerankerError
+    from ui.checks import UsageError
 
     # Settings that name a model which can't be loaded are bad input, like a bad config.
     codes: dict[type[Exception], int] = {
         ConfigError: EXIT_BAD_INPUT,
+        UsageError: EXIT_BAD_INPUT,
         EmbeddingModelError: EXIT_BAD_INPUT,
         RerankerError: EXIT_BAD_INPUT,
     }
@@ -135,9 +159,20 @@ def _configure_logging(verbosity: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     # On the handler too: bm25s and others set their own loggers to DEBUG.
     handler.setLevel(level)
+    if level > logging.DEBUG:
+        handler.addFilter(_quiet_libraries)
+        # Library deprecation and runtime warnings are for their developers, not for staff.
+        warnings.simplefilter("ignore")
+    logging.captureWarnings(True)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """Below -vv, other libraries' info lines (faiss's "Could not load AVX512" …) are noise."""
+    own = record.name.split(".")[0] in OWN_LOGGERS
+    return own or record.levelno >= logging.WARNING
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from index.paths import DEFAULT_INDEX
+from ui.checks import IndexCatalog, UsageError, check_readable_file, check_text, positive_int
 
 if TYPE_CHECKING:
     from index.service import QAService
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class BatchInputError(ValueError):
-    """A line of the --jsonl input is not a {"id", "question"} object."""
+    """Lines of the --jsonl input could not be answered; each has an {"id", "error"} output."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Answer a question from the indexed documents: verbatim sentences with [n]\n"
             "citations, or 未在已收录的文件中找到相关内容。 when the documents don't say.\n"
             'Batch: --jsonl FILE (or - for stdin) with one {"id", "question"} per line;\n'
-            "one JSON result per line is written to stdout in input order."
+            "one JSON result per line is written to stdout in input order. A line that\n"
+            'cannot be answered becomes {"id", "error"} in its place; the rest go on, and\n'
+            "the exit code is 2 when any line failed."
         ),
     )
     ask.add_argument("question", nargs="?", help="the question, e.g. 新乡高新区的氢能目标是什么")
@@ -38,9 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--index", type=Path, default=DEFAULT_INDEX, metavar="DIR",
         help=f"index folder (default: {DEFAULT_INDEX})",
     )  # fmt: skip
-    ask.add_argument("--k", type=int, default=None, metavar="N", help="passages to retrieve (10)")
-    ask.add_argument("--region", help="only search this region's documents")
-    ask.add_argument("--doc", help="only search this document (path relative to --docs)")
+    ask.add_argument(
+        "--k", type=positive_int, default=None, metavar="N",
+        help="passages to retrieve, at least 1 (default: [retrieval] k, 10)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--region", help="only search this region's documents (a name or short form: 新乡)"
+    )
+    ask.add_argument(
+        "--doc",
+        help="only search this document: its file name, its path as typed "
+        "(corpus/001_….txt) or a fragment of its title",
+    )
     ask.add_argument("--json", action="store_true", help="print the result as one JSON object")
     ask.set_defaults(run=run)
 
@@ -53,18 +66,26 @@ def error_codes() -> dict[type[Exception], int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Answer the question or the batch."""
+    """Check every argument, then load the index and answer the question or the batch."""
+    from rag.answering.query import validate_question
+
     if (args.question is None) == (args.jsonl is None):
-        print("policyqa ask: give a question or --jsonl FILE (not both)", file=sys.stderr)
-        return 2
+        raise UsageError("give a question or --jsonl FILE (not both); see `policyqa ask --help`")
+    if args.question is not None:
+        validate_question(check_text(args.question, "the question"))
+    if args.jsonl not in (None, "-"):
+        check_readable_file(Path(args.jsonl), "--jsonl file")
+    region, doc = IndexCatalog.read(args.index).resolve_scope(args.region, args.doc)
+
     from index.config import load_settings
     from index.service import QAService
 
     overrides = {"retrieval.k": args.k} if args.k else {}
     service = QAService.open(args.index, load_settings(args.config, overrides))
     if args.jsonl is not None:
-        return _batch(service, args.jsonl, sys.stdout)
-    answer = service.ask(args.question, region=args.region, doc=args.doc)
+        with _open_batch(args.jsonl) as batch:
+            return _batch(service, batch, args.jsonl, region, doc)
+    answer = service.ask(args.question, region=region, doc=doc)
     if args.json:
         from rag.serialize import answer_record
 
@@ -74,53 +95,55 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(service: QAService, source: str, out: TextIO) -> int:
+def _open_batch(source: str) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The batch as bytes: stdin stays open (it is not ours to close), a file is closed."""
+    if source == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return Path(source).open("rb")
+    except OSError as err:
+        raise UsageError(f"{source}: cannot read the batch file ({err.strerror})") from None
+
+
+def _batch(
+    service: QAService, stream: BinaryIO, source: str, region: str | None, doc: str | None
+) -> int:
+    """Answer each line in order; a line that fails is written as {"id", "error"} in its place."""
     from rag.answering.query import QuestionError
     from rag.serialize import answer_record
+    from ui.jsonl import read_batch
 
-    with _open_batch(source) as stream:
-        for line_no, line in _numbered_lines(stream, source):
-            if not line.strip():
-                continue
-            item = _parse_line(line, source, line_no)
+    failed = total = 0
+    for line in read_batch(stream, source):
+        total += 1
+        record: dict[str, Any]
+        if line.error is None:
             try:
-                answer = service.ask(item["question"])
+                record = answer_record(service.ask(line.question, region=region, doc=doc), line.id)
             except QuestionError as err:
-                raise BatchInputError(f"{source}:{line_no}: {err}") from err
-            out.write(json.dumps(answer_record(answer, item.get("id")), ensure_ascii=False) + "\n")
-            out.flush()
+                line = replace(line, error=f"{line.where}: {err}")
+        if line.error is not None:
+            failed += 1
+            print(f"policyqa: error: {line.error}", file=sys.stderr)
+            record = {"id": line.id, "error": line.error}
+        _write_record(record)
+    if failed:
+        raise BatchInputError(
+            f"{failed} of {total} lines of {source} could not be answered; "
+            'their output lines hold {"id", "error"}'
+        )
     return 0
 
 
-def _open_batch(source: str) -> TextIO:
-    if source == "-":
-        return sys.stdin
+def _write_record(record: dict[str, Any]) -> None:
     try:
-        return open(source, encoding="utf-8")  # closed by the caller's `with`
-    except OSError as err:
-        raise BatchInputError(f"{source}: cannot read the batch file ({err.strerror})") from err
-
-
-def _numbered_lines(stream: TextIO, source: str) -> Iterator[tuple[int, str]]:
-    try:
-        yield from enumerate(stream, start=1)
-    except UnicodeDecodeError as err:
-        # Decoding runs ahead in blocks, so the failing line is not known exactly.
-        raise BatchInputError(
-            f"{source}: not UTF-8 text ({err.reason}); save the batch file as UTF-8"
-        ) from err
-
-
-def _parse_line(line: str, source: str, line_no: int) -> dict[str, Any]:
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise BatchInputError(
-            f'{source}:{line_no}: not JSON ({err.msg}); expected {{"id", "question"}}'
-        ) from err
-    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-        raise BatchInputError(f'{source}:{line_no}: field "question" (a string) is missing')
-    return item
+        text = json.dumps(record, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (an id from "\ud800") has no UTF-8 form: escape it, as JSON allows.
+        text = json.dumps(record)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def format_answer(answer: Answer, service: QAService) -> str:

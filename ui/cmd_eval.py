@@ -6,8 +6,14 @@ import argparse
 from pathlib import Path
 
 from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
+from ui.checks import check_folder
+from ui.cmd_index import SCALED
+from ui.cmd_index import STAGES as BUILD_STAGES
+from ui.progress import StageBars
 
 DEFAULT_OUT = Path("reports/eval")
+# A missing index is built first; then each set's questions are asked.
+STAGES = {**BUILD_STAGES, "questions": "answering questions"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,13 +82,22 @@ SHOWN = (
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the evaluation and print the headline figures of each set."""
-    from eval.harness import evaluate
-    from index.config import load_settings
-    from ui.cmd_index import _Bars
+    """Check folders and names, then evaluate and print each set's figures.
 
+    The harness checks every gold set (files, lines, evidence) before it builds or asks.
+    """
+    from eval.configs import configured
+    from index.config import load_settings
+    from rag.config import Settings
+
+    check_folder(args.docs, "--docs folder")
+    for name in args.compare:
+        configured(Settings(), name)
     settings = load_settings(args.config)
-    with _Bars(enabled=args.quiet == 0) as bars:
+
+    from eval.harness import evaluate
+
+    with StageBars(STAGES, enabled=args.quiet == 0, scaled=SCALED) as bars:
         result = evaluate(
             args.gold, args.docs, args.index, settings, args.out, tuple(args.compare),
             progress=bars.update, learning=args.learn,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.paths import DEFAULT_DOCS, DEFAULT_INDEX
+from ui.checks import check_folder
 from ui.progress import StageBars
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ STAGES = {
     "embed": "tokenizing and embedding",
     "write": "writing index",
 }
+SCALED = ("load",)  # reading and chunking count bytes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -141,9 +143,10 @@ def _build(args: argparse.Namespace) -> int:
     from index.build import build_index
     from index.config import load_settings
 
+    check_folder(args.docs, "--docs folder")
     overrides = {"embedding.model": args.model} if args.model else {}
     settings = load_settings(args.config, overrides)
-    with StageBars(STAGES, enabled=args.quiet == 0) as bars:
+    with StageBars(STAGES, enabled=args.quiet == 0, scaled=SCALED) as bars:
         report = build_index(args.docs, args.index, settings, progress=bars.update)
     print(format_report(report))
     return 0
@@ -163,11 +166,6 @@ def format_report(report: BuildReport) -> str:
         lines.append(f"Skipped {len(report.skipped)} file(s):")
         lines.extend(f"  {path}: {reason}" for path, reason in report.skipped)
     return "\n".join(lines)
-
-
-def _Bars(enabled: bool) -> StageBars:  # the name ui/cmd_eval.py imports
-    """Progress bars labelled with the build's stages."""
-    return StageBars(STAGES, enabled)
 
 
 def _status(args: argparse.Namespace) -> int:

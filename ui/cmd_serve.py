@@ -9,6 +9,14 @@ import sys
 from pathlib import Path
 
 from index.paths import DEFAULT_INDEX
+from ui.checks import (
+    IndexCatalog,
+    UsageError,
+    check_port_free,
+    check_writable_file,
+    port_number,
+    positive_int,
+)
 from ui.startup import add_build_options, build_if_needed
 
 DEFAULT_HOST = "127.0.0.1"
@@ -23,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="open the chat app for staff in the browser",
         description=(
             "Serve the chat app: cited answers with a sources panel, region and document\n"
-            "filters, 👍/👎 feedback. Binds to 127.0.0.1 unless --host says otherwise.\n"
+            "filters, 有帮助/没帮助 feedback. Binds to 127.0.0.1 unless --host says otherwise.\n"
+            "A build published while it runs (policyqa index build) is picked up between\n"
+            "questions; answers in progress finish on the previous one.\n"
             "Sign-in: --auth-file FILE with one `user:pbkdf2_sha256$…` line per user;\n"
             "make a line with `policyqa serve --hash-password USER`."
         ),
@@ -37,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"address to listen on (default: {DEFAULT_HOST}; 0.0.0.0 for the whole network)",
     )  # fmt: skip
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})"
     )
     serve.add_argument(
         "--auth-file", type=Path, metavar="FILE",
@@ -45,10 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     serve.add_argument(
         "--feedback", type=Path, metavar="FILE",
-        help="JSONL file for 👍/👎 feedback (default: $POLICYQA_HOME/feedback.jsonl)",
+        help="JSONL file for 有帮助/没帮助 feedback (default: $POLICYQA_HOME/feedback.jsonl)",
     )  # fmt: skip
     serve.add_argument(
-        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+        "--concurrency", type=positive_int, default=DEFAULT_CONCURRENCY, metavar="N",
         help=f"questions answered at once; others wait in line (default: {DEFAULT_CONCURRENCY})",
     )  # fmt: skip
     serve.add_argument(
@@ -59,43 +69,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.set_defaults(run=run)
 
 
-class ServeError(RuntimeError):
-    """The server could not start listening (port taken, address not on this machine)."""
-
-
 def error_codes() -> dict[type[Exception], int]:
-    """An unusable auth file is bad input (exit 2); a server that cannot listen fails (exit 1)."""
+    """An unusable auth file is bad input (exit 2)."""
     from ui.auth import AuthFileError
 
-    return {AuthFileError: 2, ServeError: 1}
+    return {AuthFileError: 2}
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until interrupted, or print a hashed password line."""
+    """Check every argument, load the live index, serve until interrupted."""
     if args.hash_password is not None:
         return _print_auth_line(args.hash_password)
     from index.config import load_settings
-    from index.service import QAService
-    from ui.app import build_app, launch
-    from ui.auth import make_authenticator, read_auth_file
-    from ui.feedback import FeedbackLog, default_feedback_path
-    from ui.handlers import ChatHandlers
+    from ui.auth import read_auth_file
+    from ui.feedback import default_feedback_path
 
-    if args.concurrency < 1:
-        raise ServeError(f"--concurrency must be at least 1, got {args.concurrency}")
     users = read_auth_file(args.auth_file) if args.auth_file else None
+    feedback_path = check_writable_file(args.feedback or default_feedback_path(), "--feedback")
+    check_port_free(args.host, args.port)
     settings = load_settings(args.config)
-    build_if_needed(args, settings)
-    service = QAService.open(args.index, settings)
-    feedback = FeedbackLog(args.feedback or default_feedback_path())
-    demo = build_app(ChatHandlers(service, feedback), concurrency=args.concurrency)
-    auth = make_authenticator(users) if users else None
+    build_if_needed(args, settings)  # only when the documents or the settings changed
+    IndexCatalog.read(args.index)  # a missing or unreadable index fails here, before the model
+
+    from ui.app import build_app, launch
+    from ui.feedback import FeedbackLog
+    from ui.handlers import ChatHandlers
+    from ui.live import LiveService
+    from ui.signin import SignInGuard
+
+    live = LiveService(args.index, settings)
+    feedback = FeedbackLog(feedback_path)
+    handlers = ChatHandlers(live, feedback, settings.serve)
+    demo = build_app(handlers, concurrency=args.concurrency)
+    auth = SignInGuard(users, settings.serve).check if users else None
     try:
-        url = launch(demo, host=args.host, port=args.port, auth=auth, block=False)
-    except OSError as err:
-        raise ServeError(
+        url = launch(
+            demo, host=args.host, port=args.port, auth=auth, block=False, limits=settings.serve
+        )
+    except OSError as err:  # taken between the check and now
+        raise UsageError(
             f"cannot listen on {args.host}:{args.port} ({err}); pass another --port or --host"
         ) from err
+    live.watch()
     sign_in = f"sign-in required ({len(users)} users)" if users else "no sign-in"
     print(f"policyqa serve: {url} — {sign_in}; feedback → {feedback.path}; Ctrl+C stops")
     if not users and not _is_loopback(args.host):
@@ -104,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
             "anyone who can reach this machine can use the app",
             file=sys.stderr,
         )
-    demo.block_thread()
+    try:
+        demo.block_thread()
+    finally:
+        live.close()
     return 0
 
 
@@ -114,15 +132,13 @@ def _print_auth_line(user: str) -> int:
     if sys.stdin.isatty():
         password = getpass.getpass(f"password for {user}: ")
         if getpass.getpass("again: ") != password:
-            print("policyqa serve: the passwords differ; nothing written", file=sys.stderr)
-            return 2
+            raise UsageError("the passwords differ; nothing written")
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
         print(auth_line(user, password))
     except ValueError as err:
-        print(f"policyqa serve: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(str(err)) from None
     return 0
 
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 
 class StageBars:
     """One tqdm bar per stage, fed by a `(stage, done, total)` progress callback."""
 
-    def __init__(self, labels: Mapping[str, str], enabled: bool) -> None:
-        """`labels` names each stage on its bar; nothing is drawn unless `enabled`."""
+    def __init__(
+        self, labels: Mapping[str, str], enabled: bool, scaled: Collection[str] = ()
+    ) -> None:
+        """`labels` names each stage on its bar; nothing is drawn unless `enabled`.
+
+        Stages in `scaled` count large amounts (bytes, characters): shown as 35.2M/100M.
+        """
         self.labels = labels
         self.enabled = enabled
+        self.scaled = scaled
         self.stage = ""
         self.bar: Any = None
 
@@ -36,7 +42,13 @@ class StageBars:
             self.stage = stage
             label = self.labels.get(stage, stage)
             width = max(len(v) for v in self.labels.values()) if self.labels else len(label)
-            self.bar = tqdm(total=total, desc=f"{label:<{width}}", unit="", file=sys.stderr)
+            self.bar = tqdm(
+                total=total,
+                desc=f"{label:<{width}}",
+                unit="",
+                unit_scale=stage in self.scaled,
+                file=sys.stderr,
+            )
         self.bar.total = total
         self.bar.update(done - self.bar.n)  # tqdm limits redraws to a few per second
 

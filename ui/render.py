@@ -151,7 +151,7 @@ def render_sources(answer: Answer | None, cards: Sequence[SourceCard]) -> str:
         return '<div class="pq-sources pq-empty">提问后，这里显示答案引用的原文出处。</div>'
     parts = ['<div class="pq-sources">']
     parts.extend(
-        f'<div class="pq-notice">⚠️ {html.escape(notice)}</div>' for notice in answer.notices
+        f'<div class="pq-notice">注意：{html.escape(notice)}</div>' for notice in answer.notices
     )
     if answer.abstained:
         parts.append(
@@ -174,13 +174,14 @@ def chat_markdown(answer: Answer, docs: Mapping[str, DocMeta]) -> str:
     """The chat message for an answer: its text, notices and a short list of its sources."""
     lines = [escape_markdown(answer.text)]
     if answer.notices:
-        lines.append("\n".join(f"⚠️ {escape_markdown(n)}" for n in answer.notices))
+        lines.append("\n".join(f"注意：{escape_markdown(n)}" for n in answer.notices))
     if answer.citations:
         refs = [
             f"{escape_markdown(f'[{c.n}]')} {escape_markdown(source_name(c.hit.chunk, docs))}"
             for c in answer.citations
         ]
-        lines.append("出处：  \n" + "  \n".join(refs))
+        # The chat renders single line breaks (line_breaks=True): no Markdown hard breaks.
+        lines.append("出处：\n" + "\n".join(refs))
     return "\n\n".join(lines)
 
 

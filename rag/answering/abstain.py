@@ -40,6 +40,7 @@ SIGNALS = (
     "specific",
     "term_coverage",
     "rare_missing",
+    "absent",
     "unknown",
     "dense",
     "passage_dense",
@@ -50,9 +51,14 @@ SIGNALS = (
 
 
 def signals(
-    query: Query, chosen: Sequence[Candidate], hits: Sequence[Hit], weights: AbstainWeights
+    query: Query,
+    chosen: Sequence[Candidate],
+    hits: Sequence[Hit],
+    weights: AbstainWeights,
+    absent: float = 0.0,
 ) -> tuple[float, ...]:
-    """The SIGNALS of the chosen evidence, in order.
+    """The SIGNALS of the chosen evidence, in order; `absent` is the weighted share of the
+    question's words that no passage within its scope uses at all.
 
     What is asked must be in the best unit itself (with its section's headings): a figure,
     a year or a specific term elsewhere in the passage may be about something else.
@@ -73,6 +79,7 @@ def signals(
         "best": best.score,
         "term_coverage": weighted_share(terms, passage),
         "rare_missing": float(bool(rarest) and rarest not in passage),
+        "absent": absent,
         "coverage": weighted_share(known, text),
         "best_coverage": weighted_share(known, own),
         "specific": sum(g in own for g in specific) / len(specific) if specific else 0.0,
@@ -87,10 +94,14 @@ def signals(
 
 
 def decide(
-    query: Query, chosen: Sequence[Candidate], hits: Sequence[Hit], weights: AbstainWeights
+    query: Query,
+    chosen: Sequence[Candidate],
+    hits: Sequence[Hit],
+    weights: AbstainWeights,
+    absent: float = 0.0,
 ) -> Decision:
     """Answer or decline, from the chosen evidence and the passages it was chosen from."""
-    values = signals(query, chosen, hits, weights)
+    values = signals(query, chosen, hits, weights, absent)
     if not chosen:
         return Decision(False, 0.0, values)
     logit = weights.bias + sum(

@@ -80,7 +80,7 @@ class Answerer:
             return Reply(result, self._per_region(query, result))
         return Reply(result, _with_weak_notice(self.compose(query, hits)))
 
-    def compose(self, query: Query, hits: Sequence[Hit]) -> Answer:
+    def compose(self, query: Query, hits: Sequence[Hit], scope: Scope | None = None) -> Answer:
         """The extractive answer from these passages, or 'not found' when they don't say."""
         s = self.settings
         passages = list(hits[: s.answer.passages])
@@ -88,7 +88,8 @@ class Answerer:
         query_vector = self.encode_query(query.text) if passages else None
         found = candidates(query, passages, vectors, query_vector, s.evidence)
         chosen = choose(query, found, passages, s.answer, s.evidence)
-        decision = decide(query, chosen, passages, s.abstention)
+        absent = self.absent_share(query, query.scope if scope is None else scope)
+        decision = decide(query, chosen, passages, s.abstention, absent)
         if not decision.answers:
             return Answer(
                 query.text, NOT_FOUND, (), True, "extractive", (), tuple(hits), decision.probability
@@ -97,6 +98,20 @@ class Answerer:
         return Answer(
             query.text, text, citations, False, "extractive", (), tuple(hits), decision.probability
         )
+
+    def absent_share(self, query: Query, scope: Scope) -> float:
+        """Weighted share of the question's words that no passage within `scope` uses.
+
+        A word the whole scope never uses (购车, 限购) names something its documents do
+        not cover, however close the retrieved passages come.
+        """
+        terms = dict(query.content_terms)
+        total = sum(terms.values())
+        if not total:
+            return 0.0
+        store = self.retriever.store
+        missing = sum(w for t, w in terms.items() if not store.term_search([t], 1, scope))
+        return missing / total
 
     def _per_region(self, query: Query, result: RetrievalResult) -> Answer:
         """One cited block per region, so staff see which plan says what."""
@@ -109,7 +124,7 @@ class Answerer:
         for region in regions:
             scope = Scope((region,), query.scope.docs, query.scope.source)
             own = self.retriever.search(query, s.region_passages, scope).hits
-            part = self.compose(query, own)
+            part = self.compose(query, own, scope)
             if part.abstained:
                 continue
             offset = len(citations)

@@ -163,6 +163,18 @@ class QueryAnalyzer:
         """Every region the index holds documents of."""
         return sorted(self._aliases)
 
+    def region_mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, region) of each place `text` names a region of the index."""
+        return self._region_of.find(text)
+
+    def display_name(self, region: str) -> str:
+        """A region as a question names it: 广州市黄埔区/广州开发区 → 广州市黄埔区."""
+        return region.split("/")[0]
+
+    def analyze_terms(self, text: str) -> frozenset[str]:
+        """The key bigrams of a fragment of text, question words left out."""
+        return frozenset(bigrams(_FILLER.sub(" ", text)))
+
     def analyze(self, question: str, region: str | None = None, doc: str | None = None) -> Query:
         """The Query for a question, within an explicit region/document filter if given."""
         text = validate_question(question)

@@ -1,6 +1,9 @@
 """The one ranking step: fused scores plus what each passage's structure says about the question.
 
-Three signals, each 0–1, each weighted in RankingWeights:
+Four signals, each weighted in RankingWeights:
+- meaning: the passage's best sentence (or table row) by the embedding model, relative to
+  the best of all candidates: a passage scored as a whole may bury the one sentence that
+  answers, which its pooled sentence vector still shows;
 - heading: the passage's section headings hold the question's terms (a title field);
 - sentence: one sentence of the passage holds them together (BM25 and the dense vector
   score a passage as a whole, so terms scattered over a long passage count as much as
@@ -59,20 +62,25 @@ def rank(
     fused: Sequence[tuple[int, float]],
     views: Mapping[int, PassageView],
     weights: RankingWeights,
+    meaning: Mapping[int, float] | None = None,
 ) -> list[tuple[int, float]]:
     """Fused (row, score) pairs re-scored with every signal at once, best first.
 
     Each signal adds weight × the top fused score × its match, so a weight is a share of
-    the best fused score whatever the fusion's scale.
+    the best fused score whatever the fusion's scale. `meaning` holds each row's best
+    unit similarity to the question (absent: no meaning signal).
     """
     if not fused:
         return []
     top = max(score for _, score in fused)
+    best_meaning = max(meaning.values(), default=0.0) if meaning else 0.0
     scored = []
     for row, score in fused:
         view = views[row]
+        closeness = meaning.get(row, 0.0) - best_meaning if meaning else 0.0
         bonus = (
-            weights.heading * query.share(view.headings)
+            weights.meaning * closeness
+            + weights.heading * query.share(view.headings)
             + weights.sentence * max((query.share(s) for s in view.sentences), default=0.0)
             + weights.time_scope * time_match(query, view, weights)
         )

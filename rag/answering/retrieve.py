@@ -95,7 +95,7 @@ class HybridRetriever:
         fused = fuse(w.fusion, runs, shares, w.rrf_k, max(self.settings.depth, k))
         rows = [row for row, _ in fused]
         chunks = dict(zip(rows, self.store.passages(rows), strict=True))
-        ranked = rank(query, fused, self._views_of(chunks), w)
+        ranked = rank(query, fused, self._views_of(chunks), w, self._meaning(query, rows))
         if self.rerank is not None:
             ranked = self._reranked(query, ranked, chunks)
         dense_at = {row: (i, score) for i, (row, score) in enumerate(dense, start=1)}
@@ -126,6 +126,16 @@ class HybridRetriever:
         if mode in ("hybrid", "sparse") and query.search_terms:
             sparse = self.store.term_search(query.search_terms, depth, scope)
         return dense, sparse
+
+    def _meaning(self, query: Query, rows: Sequence[int]) -> dict[int, float] | None:
+        """Each row's best unit similarity to the question, when the signal is on."""
+        if not self.weights.meaning or not rows or self.settings.mode == "sparse":
+            return None
+        vector = self.encode_query(query.text)
+        return {
+            row: float(np.max(units.astype(np.float32) @ vector)) if len(units) else 0.0
+            for row, units in zip(rows, self.store.unit_vectors(rows), strict=True)
+        }
 
     def _views_of(self, chunks: dict[int, Chunk]) -> dict[int, PassageView]:
         views = {}
