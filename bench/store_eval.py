@@ -19,7 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from index.config import load_settings
-from index.milvus_store import MilvusStore, make_live, publish
+from index.milvus_publish import make_live, publish
+from index.milvus_store import MilvusStore
 from index.paths import DEFAULT_INDEX
 from index.publish import resolve_live
 from index.service import QAService

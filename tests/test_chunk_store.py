@@ -21,7 +21,8 @@ import pytest
 pytest.importorskip("pymilvus")
 
 from index.local_store import LocalStore
-from index.milvus_store import MilvusStore, collection_name, make_live, publish
+from index.milvus_publish import make_live, publish
+from index.milvus_store import MilvusStore, collection_name
 from index.publish import resolve_live
 from index.service import QAService
 from index.store import OpenIndex, open_index
