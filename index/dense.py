@@ -14,6 +14,7 @@ grow with the corpus beyond the index itself (4 bytes per dimension per passage 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ class DenseWriter:
         import faiss
 
         self._out.close()
+        faiss.omp_set_num_threads(len(os.sched_getaffinity(0)))  # training uses every core
         vectors = np.load(self._path, mmap_mode="r", allow_pickle=False)
         params = ivf_params(len(vectors), settings)
         if params is None:
@@ -110,6 +112,9 @@ class DenseIndex:
         """Read the index (and map vectors.npy for IVF)."""
         import faiss
 
+        # One thread per question, as for its encoding: OpenMP threads spinning for each
+        # other on a shared 2-core server cost more than a second core gains.
+        faiss.omp_set_num_threads(1)
         self.index = faiss.read_index(str(folder / DENSE))
         self.kind = entry.get("kind", "flat")
         self.exact_scope_rows = exact_scope_rows

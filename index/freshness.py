@@ -79,7 +79,11 @@ def settings_digest(settings: Settings) -> dict[str, str]:
     """A digest per group of the settings and code versions that change what a build writes."""
     index = settings.index
     shaping = {
-        "embedding": {k: v for k, v in asdict(settings.embedding).items() if k != "batch_size"},
+        "embedding": {
+            k: v
+            for k, v in asdict(settings.embedding).items()
+            if k not in ("batch_size", "query_threads")  # how fast, not what it writes
+        },
         "model files": model_stamp(settings.embedding.model),
         "documents": asdict(settings.documents),
         "chunking": asdict(settings.chunking),

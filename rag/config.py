@@ -16,6 +16,7 @@ class EmbeddingSettings:
     passage_prompt: str = "passage: "
     batch_size: int = 16
     max_seq_length: int = 512
+    query_threads: int = 1  # CPU threads encoding one question (0 = all; vectors identical)
     # "torch" (sentence-transformers on torch; CUDA when present, else the CPU in bf16 where
     # it multiplies bf16 natively) or "openvino" (sentence-transformers' OpenVINO backend,
     # installed with the extra policy-qa[openvino]).
