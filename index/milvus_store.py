@@ -141,9 +141,35 @@ class MilvusStore:
         return sorted(hits, key=lambda h: (-h[1], h[0]))
 
     def dense_search(self, vector: np.ndarray, k: int, scope: Scope) -> list[tuple[int, float]]:
-        """(row, inner product) of the k nearest passages within `scope`."""
-        data = [np.asarray(vector, dtype=np.float32).tolist()]
-        return self._search(data, "vector", "IP", k, scope)
+        """(row, inner product) of the k nearest passages within `scope`.
+
+        Milvus's kernels round differently from FAISS's, which can swap two passages whose
+        similarities differ in the seventh digit; twice the candidates are fetched with
+        their vectors and scored again with FAISS's kernel, as the local store scores them.
+        """
+        import faiss
+
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        expr = self._filter(scope)
+        if expr is None or k <= 0:
+            return []
+        found = self.client.search(
+            self.name,
+            data=query.tolist(),
+            anns_field="vector",
+            limit=min(2 * k, self.index.size),
+            filter=expr,
+            search_params={"metric_type": "IP"},
+            output_fields=["row", "vector"],
+        )[0]
+        if not found:
+            return []
+        hits = sorted((int(h["entity"]["row"]), h["entity"]["vector"]) for h in found)
+        rows = np.asarray([row for row, _ in hits], dtype=np.int64)
+        exact = faiss.IndexFlatIP(query.shape[1])
+        exact.add(np.asarray([v for _, v in hits], dtype=np.float32))
+        scores, ids = exact.search(query, min(k, len(hits)))
+        return [(int(rows[i]), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def term_search(self, terms: Sequence[str], k: int, scope: Scope) -> list[tuple[int, float]]:
         """(row, BM25 score > 0) of the k best passages within `scope`."""
