@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	# CPU build first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
 	# setuptools announces every editable install with a notice block; it is not a problem.
-	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q -e '.[dev]'
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q -e '.[dev,milvus,openvino]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -36,8 +36,8 @@ demo: setup
 	$(VENV)/bin/policyqa index build
 	$(VENV)/bin/policyqa ask "新乡高新区的氢能目标是什么"
 
-serve: demo
-	$(VENV)/bin/policyqa serve
+serve: setup
+	$(VENV)/bin/policyqa serve --docs corpus
 
 eval: setup
 	$(VENV)/bin/policyqa eval --gold eval/gold/tune.jsonl eval/gold/heldout.jsonl eval/gold/dev.jsonl --out reports/eval

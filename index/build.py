@@ -1,55 +1,68 @@
-"""Build an index from a documents folder: load, chunk, tokenize, embed (reusing), publish."""
+"""Build an index from a documents folder, streaming: read and chunk, then tokenize and embed
+in batches, append everything to disk, publish.
+
+Memory stays bounded whatever the corpus: one document is read at a time and its passages
+go straight to chunks.jsonl; passages are then tokenized and embedded `batch_chunks` at a
+time, their vectors appended to disk and their tokens to sorted runs that the BM25 writer
+merges at the end. Embeddings are kept by content in the index root's cache (committed
+batch by batch), so an unchanged passage is never embedded twice, a killed build resumes
+where it stopped, and a build whose passages are all cached never loads the model.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import importlib.metadata
+import json
 import logging
+import shutil
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.bm25 import BM25_DIR, BM25Writer
+from index.chunk_table import ChunkTable, ChunkWriter
+from index.dense import DenseWriter
 from index.discovery import shown
+from index.embed_cache import CACHE_FILE, EmbeddingCache
+from index.freshness import scan_inputs, why_stale
 from index.loaders import UnreadableDocument, discover, load_document, read_file
-from index.publish import (
-    IndexNotFoundError,
-    abandon_build,
-    build_lock,
-    new_build_id,
-    publish_build,
-    resolve_live,
-    start_build,
-)
+from index.npyfile import NpyAppender
+from index.publish import abandon_build, build_lock, new_build_id, publish_build, start_build
+from index.reuse import LazyEncoder, LazyTokenizer, batch_vectors
 from index.store import (
-    IndexMismatchError,
-    make_tokenizer,
-    read_chunks,
-    read_manifest,
-    read_unit_vectors,
-    read_vectors,
-    write_index,
+    DOCS,
+    TERMS,
+    UNIT_OFFSETS,
+    UNITS,
+    verify_index,
+    write_manifest,
 )
-from rag.answering.units import UNITS_VERSION, unit_spans
+from rag.answering.terms import bigrams
 from rag.config import Settings
 from rag.reading.chunking import CHUNKER_VERSION, chunk_document
 from rag.tokenize import user_words_from_chunks
-from rag.types import Chunk, SourceDoc
+from rag.types import Chunk, DocMeta
 
 if TYPE_CHECKING:
-    from index.embedder import Encoder
+    pass
 
 logger = logging.getLogger(__name__)
 
-# (stage, done, total); stages in order: "load", "chunk", "tokenize", "model", "embed", "write".
-# "load" counts bytes of the files read, "chunk" characters chunked: a huge file moves the bar.
+# (stage, done, total); stages in order: "load", "model", "embed", "write" ("model" only
+# when a passage is not in the embedding cache). "load" counts bytes of the files read and
+# chunked, so a huge file moves the bar; "embed" counts passages tokenized and embedded
+# (reused ones included).
 BuildProgress = Callable[[str, int, int], None]
 
+WORK = ".work"  # scratch files of a build in progress, inside its temporary folder
 LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "torch", "numpy")
 
 
@@ -72,11 +85,18 @@ class BuildReport:
     seconds: float
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    docs: list[SourceDoc]
-    sha256: dict[str, str]
-    skipped: tuple[tuple[str, str], ...]
+@dataclass
+class _Read:
+    """What reading and chunking left behind (the passages themselves are on disk)."""
+
+    docs: dict[str, DocMeta] = field(default_factory=dict)  # in row order of first passage
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_file: dict[str, str] = field(default_factory=dict)  # sha256 by path in the folder
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    user_words: set[str] = field(default_factory=set)
+    bigram_df: Counter[str] = field(default_factory=Counter)
+    sections: int = 0
+    chunks: int = 0
 
 
 def build_index(
@@ -90,12 +110,24 @@ def build_index(
     with build_lock(index_root):
         build_id = new_build_id()
         tmp = start_build(index_root, build_id)
+        cache = EmbeddingCache(index_root / CACHE_FILE)
         try:
-            result = _build_into(tmp, build_id, docs_dir, index_root, settings, report)
+            result = _build_into(tmp, build_id, docs_dir, cache, settings, report)
+            remote = settings.store.backend == "milvus"
+            if remote:
+                # Lazy: pymilvus is an optional extra, imported only for a Milvus store.
+                from index import milvus_publish
+
+                milvus_publish.publish(tmp, settings.store, report)
+            final = publish_build(index_root, tmp, build_id, settings.index.keep_builds)
+            if remote:
+                milvus_publish.make_live(settings.store, build_id, settings.index.keep_builds)
+            cache.prune()
         except BaseException:
             abandon_build(tmp)
             raise
-        final = publish_build(index_root, tmp, build_id)
+        finally:
+            cache.close()
     seconds = time.perf_counter() - started
     logger.info("published build %s (%d chunks) in %.1f s", build_id, result.chunks, seconds)
     return replace(result, index_dir=final, seconds=seconds)
@@ -109,78 +141,120 @@ def _build_into(
     tmp: Path,
     build_id: str,
     docs_dir: Path,
-    index_root: Path,
+    cache: EmbeddingCache,
     settings: Settings,
     progress: BuildProgress,
 ) -> BuildReport:
-    loaded = _load_documents(docs_dir, settings, progress)
-    chunks = _chunk_documents(loaded.docs, settings, progress)
-    if not chunks:
+    inputs = scan_inputs(docs_dir, settings)
+    read = _read_documents(docs_dir, tmp, settings, progress)
+    if not read.chunks:
         raise NoDocumentsError(f"the documents in {docs_dir} hold no text to index")
-    tokenizer = make_tokenizer(user_words_from_chunks(chunks))
-    tokens = []
-    for i, chunk in enumerate(chunks, 1):
-        tokens.append(tokenizer.tokens(chunk.index_text))
-        progress("tokenize", i, len(chunks))
-    # Lazy: the encoder pulls in torch and sentence-transformers.
-    from index.embedder import Encoder
-
-    progress("model", 0, 1)
-    encoder = Encoder.load(settings.embedding)
-    progress("model", 1, 1)
-    reusable = _reusable_vectors(index_root, _embedding_entry(encoder))
-    vectors, units, reused = _embed(chunks, encoder, reusable, progress)
-    manifest = _manifest(build_id, settings, encoder, tokenizer.settings(), loaded, chunks)
+    tokenizer = LazyTokenizer(sorted(read.user_words), cache)
+    encoder = LazyEncoder(settings.embedding, cache, progress)
+    embedded = _embed_and_tokenize(tmp, read.chunks, tokenizer, encoder, cache, settings, progress)
     progress("write", 0, 1)
-    docs = {d.path: d.meta for d in loaded.docs}
-    write_index(tmp, chunks, vectors, units, tokens, docs, manifest)
+    dense = embedded.dense.finish(tmp, settings.index)
+    embedded.bm25.finish(tmp / BM25_DIR)
+    shutil.rmtree(tmp / WORK)
+    _write_json(tmp / DOCS, {path: asdict(meta) for path, meta in read.docs.items()})
+    _write_json(tmp / TERMS, {"passages": read.chunks, "df": dict(sorted(read.bigram_df.items()))})
+    manifest = {
+        "build_id": build_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "builder": {"name": "policy-qa", "version": _version("policy-qa")},
+        "libraries": {name: _version(name) for name in LIBRARIES},
+        "embedding": encoder.entry(),
+        "chunking": {**asdict(settings.chunking), "chunker_version": CHUNKER_VERSION},
+        "tokenizer": tokenizer.settings,
+        "dense": dense,
+        "sources": read.sources,
+        "skipped": [{"path": p, "reason": r} for p, r in sorted(read.skipped)],
+        "counts": {"documents": len(read.docs), "sections": read.sections, "chunks": read.chunks},
+        "inputs": inputs.record(read.by_file, settings),
+    }
+    write_manifest(tmp, manifest)
+    verify_index(tmp)  # every checksum read back, every file opened: never publish a bad build
     progress("write", 1, 1)
     return BuildReport(
         build_id=build_id,
         index_dir=tmp,
-        documents=len(loaded.docs),
-        sections=manifest["counts"]["sections"],
-        chunks=len(chunks),
-        embeddings_reused=reused,
-        embeddings_new=len(chunks) - reused,
-        skipped=loaded.skipped,
+        documents=len(read.docs),
+        sections=read.sections,
+        chunks=read.chunks,
+        embeddings_reused=read.chunks - embedded.new,
+        embeddings_new=embedded.new,
+        skipped=tuple(sorted(read.skipped)),
         seconds=0.0,
     )
 
 
-def _load_documents(docs_dir: Path, settings: Settings, progress: BuildProgress) -> _Loaded:
+def _read_documents(
+    docs_dir: Path, tmp: Path, settings: Settings, progress: BuildProgress
+) -> _Read:
+    """Read, clean and chunk one document at a time, appending its passages to disk."""
     max_bytes = round(settings.documents.max_document_mb * 1024 * 1024)
     found = discover(docs_dir, max_bytes)
-    docs: list[SourceDoc] = []
-    sha256: dict[str, str] = {}
-    skipped = [(s.path, s.reason) for s in found.skipped]
-    for path, reason in skipped:
+    read = _Read(skipped=[(s.path, s.reason) for s in found.skipped])
+    for path, reason in read.skipped:
         logger.warning("skipping %s: %s", path, reason)
     sizes = [_size(path) for path in found.documents]
     done, total = 0, sum(sizes)
+    writer = ChunkWriter(tmp)
     progress("load", 0, total)
-    for path, size in zip(found.documents, sizes, strict=True):
-        step = functools.partial(_load_progress, progress, done, size, total)
-        try:
-            doc = load_document(path, docs_dir, max_bytes, step)
-            digest = hashlib.sha256(read_file(path, max_bytes)).hexdigest()
-        except UnreadableDocument as err:
-            rel = shown(path.relative_to(docs_dir).as_posix())
-            logger.warning("skipping %s: %s", rel, err.reason)
-            skipped.append((rel, err.reason))
-        else:
-            docs.append(doc)
-            sha256[doc.path] = digest
-        done += size
-        progress("load", done, total)
-    if not docs:
-        reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
+    try:
+        for path, size in zip(found.documents, sizes, strict=True):
+            # One bar in bytes: reading a file moves it through the first half of the
+            # file's share, chunking its text through the second.
+            step = functools.partial(_load_progress, progress, done, size // 2, total)
+            try:
+                doc = load_document(path, docs_dir, max_bytes, step)
+                digest = hashlib.sha256(read_file(path, max_bytes)).hexdigest()
+            except UnreadableDocument as err:
+                rel = shown(path.relative_to(docs_dir).as_posix())
+                logger.warning("skipping %s: %s", rel, err.reason)
+                read.skipped.append((rel, err.reason))
+            else:
+                read.by_file[path.relative_to(docs_dir).as_posix()] = digest
+                half = size // 2
+                chunked = functools.partial(
+                    _chunk_progress, progress, done + half, size - half, len(doc.text), total
+                )
+                chunks = chunk_document(doc, settings.chunking, chunked)
+                _add_document(read, writer, doc.path, doc.meta, digest, chunks)
+                read.sources[doc.path]["chars"] = len(doc.text)
+            done += size
+            progress("load", done, total)
+    finally:
+        writer.close()
+    if not read.docs:
+        reasons = "; ".join(f"{p}: {r}" for p, r in read.skipped) or "no supported files found"
         raise NoDocumentsError(f"no readable documents in {docs_dir} ({reasons})")
-    return _Loaded(docs, sha256, tuple(sorted(skipped)))
+    return read
+
+
+def _add_document(
+    read: _Read, writer: ChunkWriter, path: str, meta: DocMeta, digest: str, chunks: list[Chunk]
+) -> None:
+    """Append one document's passages and count what the manifest and the query side need."""
+    doc_id = len(read.docs)
+    read.docs[path] = meta
+    for chunk in chunks:
+        writer.add(chunk, doc_id)
+        read.bigram_df.update(bigrams(chunk.text.lower()))
+    read.chunks += len(chunks)
+    read.sections += len({c.section for c in chunks})
+    read.user_words.update(user_words_from_chunks(chunks))
+    read.sources[path] = {"sha256": digest, "chars": 0, "chunks": len(chunks), "meta": asdict(meta)}
 
 
 def _load_progress(progress: BuildProgress, base: int, size: int, total: int, share: float) -> None:
     progress("load", base + round(share * size), total)
+
+
+def _chunk_progress(
+    progress: BuildProgress, base: int, size: int, chars: int, total: int, offset: int
+) -> None:
+    progress("load", base + round(size * offset / max(chars, 1)), total)
 
 
 def _size(path: Path) -> int:
@@ -190,146 +264,66 @@ def _size(path: Path) -> int:
         return 0  # gone since it was found: loading it says why
 
 
-def _chunk_progress(progress: BuildProgress, base: int, total: int, offset: int) -> None:
-    progress("chunk", base + offset, total)
+@dataclass
+class _Embedded:
+    dense: DenseWriter
+    bm25: BM25Writer
+    new: int
 
 
-def _chunk_documents(
-    docs: Sequence[SourceDoc], settings: Settings, progress: BuildProgress
-) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    done, total = 0, sum(len(doc.text) for doc in docs)
-    progress("chunk", 0, total)
-    for doc in docs:
-        step = functools.partial(_chunk_progress, progress, done, total)
-        chunks.extend(chunk_document(doc, settings.chunking, step))
-        done += len(doc.text)
-        progress("chunk", done, total)
-    return chunks
-
-
-def embedding_key(embedding: dict[str, Any], index_text: str) -> str:
-    """What identifies a passage vector: model fingerprint, passage prompt, length and text."""
-    parts = (
-        str(embedding["fingerprint"]),
-        str(embedding["passage_prompt"]),
-        str(embedding["max_seq_length"]),
-        index_text,
-    )
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-
-
-def _embedding_entry(encoder: Encoder) -> dict[str, Any]:
-    """The manifest's embedding section: settings plus what identifies the weights."""
-    return {
-        **asdict(encoder.settings),
-        "model_id": encoder.model_id,
-        "fingerprint": encoder.fingerprint,
-        "dim": encoder.dim,
-        "units": UNITS_VERSION,
-    }
-
-
-Reusable = dict[str, tuple[np.ndarray, np.ndarray]]  # embedding_key -> passage and unit vectors
-
-
-def _reusable_vectors(index_root: Path, embedding: dict[str, Any]) -> Reusable:
-    """Vectors of the live build keyed by embedding_key, or {} when none can be reused."""
-    try:
-        folder = resolve_live(index_root)
-        old = read_manifest(folder)["embedding"]
-        same = ("fingerprint", "dim", "units")
-        if any(old.get(key) != embedding[key] for key in same):
-            logger.info("the live index used another model or units: embedding every passage")
-            return {}
-        chunks, vectors = read_chunks(folder), read_vectors(folder)
-        units = read_unit_vectors(folder)
-    except IndexNotFoundError:
-        return {}
-    except (IndexMismatchError, KeyError, OSError, RuntimeError) as err:
-        # This build replaces a broken live index; all it loses is the reuse.
-        logger.warning("cannot reuse embeddings of the live index: %s", err)
-        return {}
-    if not len(chunks) == len(vectors) == len(units):
-        logger.warning(
-            "live index has %d chunks, %d vectors: not reusing", len(chunks), len(vectors)
-        )
-        return {}
-    return {
-        embedding_key(old, c.index_text): (vectors[i], np.asarray(units[i], dtype=np.float32))
-        for i, c in enumerate(chunks)
-    }
-
-
-def _embed(
-    chunks: Sequence[Chunk],
-    encoder: Encoder,
-    reusable: Reusable,
-    progress: BuildProgress,
-) -> tuple[np.ndarray, list[np.ndarray], int]:
-    """Passage and unit vectors for all chunks in row order, and how many were reused."""
-    # Lazy: the pooling code needs torch, loaded along with the model.
-    from index.unit_vectors import encode_with_units
-
-    embedding = _embedding_entry(encoder)
-    keys = [embedding_key(embedding, c.index_text) for c in chunks]
-    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
-    units: list[np.ndarray] = [np.zeros((0, encoder.dim), np.float32)] * len(chunks)
-    todo = [i for i, key in enumerate(keys) if key not in reusable]
-    for i, key in enumerate(keys):
-        if key in reusable:
-            vectors[i], units[i] = reusable[key]
-    progress("embed", 0, len(todo))
-    if todo:
-        # One call: the encoder batches the texts by length across all of them.
-        new, new_units = encode_with_units(
-            encoder,
-            [chunks[i].index_text for i in todo],
-            [unit_spans(chunks[i]) for i in todo],
-            progress=lambda done: progress("embed", done, len(todo)),
-        )
-        vectors[todo] = new
-        for i, unit_vectors in zip(todo, new_units, strict=True):
-            units[i] = unit_vectors
-    return vectors, units, len(chunks) - len(todo)
-
-
-def _manifest(
-    build_id: str,
+def _embed_and_tokenize(
+    tmp: Path,
+    rows: int,
+    tokenizer: LazyTokenizer,
+    encoder: LazyEncoder,
+    cache: EmbeddingCache,
     settings: Settings,
-    encoder: Encoder,
-    tokenizer: dict[str, object],
-    loaded: _Loaded,
-    chunks: Sequence[Chunk],
-) -> dict[str, Any]:
-    per_doc: dict[str, int] = {}
+    progress: BuildProgress,
+) -> _Embedded:
+    """Tokenize and embed the passages batch by batch, appending tokens and vectors to disk."""
+    work = tmp / WORK
+    bm25 = BM25Writer(work / "bm25")
+    dense = DenseWriter(work, encoder.dim)
+    units = NpyAppender(tmp / UNITS, "float16", (encoder.dim,))
+    offsets = NpyAppender(tmp / UNIT_OFFSETS, "int64")
+    offsets.append(np.zeros(1, dtype=np.int64))
+    table = ChunkTable(tmp)
+    done = new = 0
+    progress("embed", 0, rows)
+    try:
+        for batch in _batches(iter(table), settings.index.batch_chunks):
+            for tokens in tokenizer.tokens([chunk.index_text for chunk in batch]):
+                bm25.add(tokens)
+            vectors, unit_sets, made = batch_vectors(batch, encoder, cache)
+            dense.append(vectors)
+            ends = []
+            for unit_vectors in unit_sets:
+                units.append(unit_vectors)
+                ends.append(units.rows)
+            offsets.append(np.asarray(ends, dtype=np.int64))
+            new += made
+            done += len(batch)
+            progress("embed", done, rows)
+    finally:
+        table.close()
+        units.close()
+        offsets.close()
+    return _Embedded(dense, bm25, new)
+
+
+def _batches(chunks: Iterator[Chunk], size: int) -> Iterator[list[Chunk]]:
+    batch: list[Chunk] = []
     for chunk in chunks:
-        per_doc[chunk.doc] = per_doc.get(chunk.doc, 0) + 1
-    sources = {
-        d.path: {
-            "sha256": loaded.sha256[d.path],
-            "chars": len(d.text),
-            "chunks": per_doc.get(d.path, 0),
-            "meta": asdict(d.meta),
-        }
-        for d in loaded.docs
-    }
-    return {
-        "build_id": build_id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "builder": {"name": "policy-qa", "version": _version("policy-qa")},
-        "libraries": {name: _version(name) for name in LIBRARIES},
-        "embedding": _embedding_entry(encoder),
-        "chunking": {**asdict(settings.chunking), "chunker_version": CHUNKER_VERSION},
-        "tokenizer": tokenizer,
-        "sources": sources,
-        "skipped": [{"path": p, "reason": r} for p, r in loaded.skipped],
-        "counts": {
-            "documents": len(loaded.docs),
-            "sections": len({(c.doc, c.section) for c in chunks}),
-            "chunks": len(chunks),
-        },
-    }
+        batch.append(chunk)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def _version(distribution: str) -> str:
@@ -337,3 +331,18 @@ def _version(distribution: str) -> str:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"  # running from a source tree that was never pip-installed
+
+
+def build_if_stale(
+    docs_dir: Path, index_root: Path, settings: Settings, progress: BuildProgress | None = None
+) -> tuple[str, BuildReport | None]:
+    """Build only when the live build no longer matches the documents or the settings.
+
+    Returns why a build was made ("" when none was) and its report. The check reads no
+    document that is unchanged in size and time, and never loads the model.
+    """
+    reason = why_stale(index_root, docs_dir, settings)
+    if not reason:
+        return "", None
+    logger.info("building %s: %s", index_root, reason)
+    return reason, build_index(docs_dir, index_root, settings, progress)

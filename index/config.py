@@ -18,12 +18,14 @@ from rag.config import (
     ChunkSettings,
     DocumentSettings,
     EmbeddingSettings,
+    IndexSettings,
     LLMSettings,
     QuerySettings,
     RankingWeights,
     RetrievalSettings,
     ServeSettings,
     Settings,
+    StoreSettings,
 )
 
 DEFAULT_CONFIG = Path("policyqa.toml")
@@ -38,6 +40,8 @@ SECTIONS: dict[str, type] = {
     "evidence": AnswerWeights,
     "abstention": AbstainWeights,
     "llm": LLMSettings,
+    "index": IndexSettings,
+    "store": StoreSettings,
     "serve": ServeSettings,
 }
 # (section, key) <- environment variables, first one set wins.
@@ -52,6 +56,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "chunking.strategy": ("sections", "recursive"),
     "retrieval.mode": ("hybrid", "dense", "sparse"),
     "ranking.fusion": ("rrf", "weighted"),
+    "embedding.backend": ("torch", "openvino"),
+    "store.backend": ("local", "milvus"),
 }
 
 
@@ -91,6 +97,9 @@ def _applied(settings: Settings, values: Mapping[str, Mapping[str, Any]]) -> Set
     for section, given in values.items():
         if given:
             settings = replace(settings, **{section: replace(getattr(settings, section), **given)})
+    given_keys = frozenset(f"{section}.{key}" for section, given in values.items() for key in given)
+    # What a file, the environment or the command line named, beside the defaults.
+    settings = replace(settings, explicit=settings.explicit | given_keys)
     return settings
 
 
@@ -168,6 +177,12 @@ def _check_ranges(settings: Settings) -> None:
         "ranking.rrf_k": settings.ranking.rrf_k,
         "answer.passages": settings.answer.passages,
         "documents.max_document_mb": settings.documents.max_document_mb,
+        "index.keep_builds": settings.index.keep_builds,
+        "index.batch_documents": settings.index.batch_documents,
+        "index.batch_chunks": settings.index.batch_chunks,
+        "index.ivf_threshold": settings.index.ivf_threshold,
+        "index.ivf_probe_share": settings.index.ivf_probe_share,
+        "index.ivf_refine": settings.index.ivf_refine,
     }
     for name, value in positive.items():
         if value <= 0:

@@ -3,7 +3,8 @@
 Layout of an index root (default var/index):
 
     CURRENT              one line: the id of the live build
-    builds/<id>/         complete builds (the live one and its predecessor)
+    builds/<id>/         complete builds: the live one and the newest before it
+                         ([index] keep_builds in all, 3 by default)
     builds/.tmp-<id>/    a build in progress, or left over by a killed one
     .lock                held by the running build
 
@@ -30,7 +31,7 @@ BUILDS = "builds"
 TMP_PREFIX = ".tmp-"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
-KEEP_BUILDS = 2
+KEEP_BUILDS = 3
 
 
 class IndexNotFoundError(FileNotFoundError):
@@ -39,6 +40,10 @@ class IndexNotFoundError(FileNotFoundError):
 
 class BuildInProgressError(RuntimeError):
     """Another build holds the index root's lock."""
+
+
+class NoPreviousBuildError(ValueError):
+    """A rollback was asked for, but no older complete build is kept."""
 
 
 def build_command(index_root: Path) -> str:
@@ -125,15 +130,37 @@ def abandon_build(tmp: Path) -> None:
         shutil.rmtree(tmp)
 
 
-def publish_build(index_root: Path, tmp: Path, build_id: str) -> Path:
+def publish_build(index_root: Path, tmp: Path, build_id: str, keep: int = KEEP_BUILDS) -> Path:
     """Rename the finished temp folder, swap CURRENT to it, then prune old builds."""
     final = index_root / BUILDS / build_id
     _fsync_tree(tmp)
     tmp.rename(final)
     _fsync_dir(final.parent)
     _swap_pointer(index_root, build_id)
-    prune_builds(index_root)
+    prune_builds(index_root, keep)
     return final
+
+
+def previous_build(index_root: Path) -> str:
+    """The build a rollback makes live: the newest complete build older than the live one
+    (the newest of all when CURRENT names none that exists)."""
+    live = live_build_id(index_root)
+    builds = [b for b in list_builds(index_root) if (index_root / BUILDS / b / MANIFEST).is_file()]
+    if live in builds:
+        builds = [b for b in builds if b < live]
+    if not builds:
+        raise NoPreviousBuildError(
+            f"no build older than the live one ({live or 'none'}) is kept under {index_root}; "
+            f"rebuild with `{build_command(index_root)}`"
+        )
+    return builds[-1]
+
+
+def make_live(index_root: Path, build_id: str) -> None:
+    """Point CURRENT at a complete build (atomically)."""
+    if not (index_root / BUILDS / build_id / MANIFEST).is_file():
+        raise IndexNotFoundError(f"no complete build {build_id!r} under {index_root}")
+    _swap_pointer(index_root, build_id)
 
 
 def _swap_pointer(index_root: Path, build_id: str) -> None:

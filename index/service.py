@@ -9,13 +9,14 @@ from typing import Any
 
 import numpy as np
 
+from index.chunk_store import ChunkStore
+from index.local_store import LocalStore
 from index.rerank import load_reranker
-from index.store import OpenIndex, ScopedIndex, open_index
+from index.store import OpenIndex, open_index
 from rag.answering.followup import Rewrite, rewrite
 from rag.answering.pipeline import Answerer, Reply
 from rag.answering.query import Query, QueryAnalyzer
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
-from rag.answering.terms import TermWeights
 from rag.config import Settings, weights_for_model
 from rag.types import Answer, Chunk, DocMeta
 
@@ -25,7 +26,10 @@ log = logging.getLogger(__name__)
 class QAService:
     """An opened index with its retriever and answer settings."""
 
-    def __init__(self, index: OpenIndex, settings: Settings) -> None:
+    def __init__(
+        self, index: OpenIndex, settings: Settings, store: ChunkStore | None = None
+    ) -> None:
+        """Compose the service over `store` (default: the opened build folder itself)."""
         model = str(index.manifest.get("embedding", {}).get("model", ""))
         tuned = weights_for_model(settings, model)
         if tuned != settings:
@@ -40,16 +44,17 @@ class QAService:
         self.settings = settings
         self.docs: dict[str, DocMeta] = index.docs
         self._query_vectors: dict[str, np.ndarray] = {}
-        self.weights = TermWeights.from_texts(c.text for c in index.chunks)
+        self.weights = index.weights  # counted at build time (terms.json)
+        store = store if store is not None else LocalStore(index)
+        self.store = store
         self.analyzer = QueryAnalyzer(
             index.docs,
             self.weights,
             index.tokenizer.tokens,
-            lambda term: term in index.sparse.vocab_dict,
+            store.known_term,
             settings.query,
             scoping=settings.retrieval.scope,
         )
-        store = ScopedIndex(index)
         self.retriever = HybridRetriever(
             store,
             self._query_vector,
@@ -63,8 +68,22 @@ class QAService:
 
     @classmethod
     def open(cls, index_root: Path, settings: Settings) -> QAService:
-        """Open the live index under `index_root` (errors say which command to run)."""
-        return cls(open_index(index_root), settings)
+        """Open the live index under `index_root` (errors say which command to run).
+
+        A model the settings name explicitly (config file, environment, command line) must
+        be the one the index was built with; otherwise the index's own model is used.
+        """
+        model = settings.embedding.model if "embedding.model" in settings.explicit else None
+        remote = settings.store.backend == "milvus"
+        index = open_index(
+            index_root, model, settings.index, model_origin="the config", head_only=remote
+        )
+        if not remote:
+            return cls(index, settings)
+        # Lazy: pymilvus is an optional extra, imported only for a Milvus store.
+        from index.milvus_store import MilvusStore
+
+        return cls(index, settings, MilvusStore.open(index, settings.store))
 
     def rewrite(self, message: str, previous: str | None) -> Rewrite:
         """A follow-up message completed from the previous question (rag.answering.followup)."""
@@ -133,7 +152,7 @@ class QAService:
         manifest = self.index.manifest
         return {
             "documents": len(self.docs),
-            "chunks": len(self.index.chunks),
+            "chunks": self.index.size,
             "model": manifest.get("embedding", {}).get("model", ""),
             "built_at": manifest.get("created_at", ""),
             "build_id": self.index.build_id,
@@ -141,10 +160,7 @@ class QAService:
 
     def section_context(self, chunk: Chunk) -> tuple[str, int, int]:
         """The text of the chunk's section (its passages joined) and the chunk's place in it."""
-        same = sorted(
-            (c for c in self.index.chunks if c.doc == chunk.doc and c.section == chunk.section),
-            key=lambda c: c.start,
-        )
+        same = self.store.passages(self.store.section_rows(chunk.doc, chunk.section))
         parts: list[str] = []
         length, covered = 0, -1
         where: dict[int, int] = {}  # source offset where a piece starts -> its place in the text

@@ -1,34 +1,54 @@
-"""The index folder format (plain JSON, JSONL, FAISS and bm25s files; no pickle) and opening it.
+"""The index folder format (plain JSON, JSONL, .npy, FAISS and bm25s files; no pickle) and
+opening it.
 
-A build folder holds:
+A build folder (schema 2) holds:
 
-    manifest.json   schema version, library versions, model, chunking, tokenizer, sources, counts
-    chunks.jsonl    row i == FAISS id i == BM25 doc i
-    dense.faiss     IndexFlatIP over L2-normalized passage vectors
-    bm25/           bm25s.BM25.save output (.npy arrays and JSON)
-    docs.json       per-document metadata shown next to citations
+    manifest.json      schema version, library versions, model, chunking, tokenizer, dense
+                       index kind and parameters, sources, inputs, counts, and every other
+                       file's size and sha256 (written last: the mark of a complete build)
+    chunks.jsonl       row i == FAISS id i == BM25 doc i; read by row through
+    chunk_offsets.npy  chunk_crc.npy  chunk_docs.npy   (see index/chunk_table.py)
+    dense.faiss        flat, or IVF with 8-bit codes and vectors.npy (see index/dense.py)
+    bm25/              bm25s's files, opened memory-mapped (see index/bm25.py)
+    units.npy          float16 vectors of every passage's units (sentences, table rows)
+    unit_offsets.npy   int64: passage i's units are units.npy[offsets[i]:offsets[i+1]]
+    docs.json          per-document metadata, in the order chunk_docs.npy numbers them
+    terms.json         {"passages": n, "df": {bigram: passages using it}}: the answer
+                       layer's term weights, counted at build time
 
-Opening rebuilds the query side (encoder, tokenizer) from the manifest, so a
-question is always embedded and tokenized the way its index was.
+Opening memory-maps the big arrays and reads no passage: a passage is read (and its
+checksum checked) when a question needs it. The query side (encoder, tokenizer) is
+rebuilt from the manifest, so a question is always embedded and tokenized the way its
+index was.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.bm25 import BM25_DIR, VOCAB, TermIndex
+from index.chunk_table import CHUNK_CRC, CHUNK_DOCS, CHUNK_OFFSETS, CHUNKS, ChunkTable
+from index.dense import DENSE, DenseIndex
+from index.integrity import (
+    IndexDamagedError,
+    IndexMismatchError,
+    check_files,
+    check_manifest,
+    damaged,
+    file_records,
+    fix_hint,
+)
 from index.paths import jieba_cache_dir
 from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
-from rag.answering.scope import Scope
-from rag.config import EmbeddingSettings
-from rag.serialize import chunk_from_record, chunk_record
+from rag.answering.terms import TermWeights
+from rag.config import EmbeddingSettings, IndexSettings
 from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
 from rag.types import Chunk, DocMeta
 
@@ -37,10 +57,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "IndexDamagedError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "OpenIndex",
-    "ScopedIndex",
     "make_tokenizer",
     "open_index",
     "read_chunks",
@@ -48,22 +68,23 @@ __all__ = [
     "read_unit_vectors",
     "read_vectors",
     "verify_index",
-    "write_index",
+    "write_manifest",
 ]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-CHUNKS = "chunks.jsonl"
-DENSE = "dense.faiss"
-BM25_DIR = "bm25"
+SCHEMA_VERSION = 2
 DOCS = "docs.json"
-UNITS = "units.npy"  # float16 vectors of every passage's units (sentences, table rows), in order
-UNIT_OFFSETS = "unit_offsets.npy"  # int64: passage i's units are UNITS[offsets[i]:offsets[i+1]]
-
-
-class IndexMismatchError(ValueError):
-    """The index on disk cannot serve this request as is; the message names the fix."""
+TERMS = "terms.json"
+UNITS = "units.npy"
+UNIT_OFFSETS = "unit_offsets.npy"
+REQUIRED_FILES = (CHUNKS, CHUNK_OFFSETS, CHUNK_CRC, CHUNK_DOCS, DENSE, BM25_DIR, DOCS, TERMS)
+REQUIRED_FILES += (UNITS, UNIT_OFFSETS)
+# What a server whose passages live in Milvus needs of a build: the query side.
+HEAD_FILES = (DOCS, TERMS, f"{BM25_DIR}/{VOCAB}")
+MB = 1024 * 1024
+# What a damaged file makes the readers (json, numpy, faiss, bm25s) raise.
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError, EOFError)
 
 
 def make_tokenizer(user_words: Sequence[str]) -> ChineseTokenizer:
@@ -76,110 +97,105 @@ def make_tokenizer(user_words: Sequence[str]) -> ChineseTokenizer:
     return ChineseTokenizer(user_words, cache_file=str(cache / "jieba.cache"))
 
 
-def write_index(
-    folder: Path,
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    units: Sequence[np.ndarray],
-    tokens: Sequence[list[str]],
-    docs: Mapping[str, DocMeta],
-    manifest: Mapping[str, Any],
-) -> None:
-    """Write every file of a build folder; manifest.json last, as the mark of completeness."""
-    if not (len(chunks) == vectors.shape[0] == len(tokens) == len(units)):
-        raise ValueError(
-            f"{len(chunks)} chunks, {vectors.shape[0]} vectors, {len(units)} unit vector sets "
-            f"and {len(tokens)} token lists"
-        )
-    # Lazy: faiss and bm25s load native code that `policyqa --help` must not pay for.
-    import bm25s
-    import faiss
-
-    with open(folder / CHUNKS, "w", encoding="utf-8") as handle:
-        for row, chunk in enumerate(chunks):
-            handle.write(json.dumps(chunk_record(row, chunk), ensure_ascii=False) + "\n")
-    _write_json(folder / DOCS, {path: asdict(meta) for path, meta in sorted(docs.items())})
-    dense = faiss.IndexFlatIP(int(vectors.shape[1]))
-    dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(dense, str(folder / DENSE))
-    offsets = np.cumsum([0, *(len(u) for u in units)]).astype(np.int64)
-    stacked = np.concatenate([*units, np.zeros((0, vectors.shape[1]))]).astype(np.float16)
-    np.save(folder / UNITS, stacked, allow_pickle=False)
-    np.save(folder / UNIT_OFFSETS, offsets, allow_pickle=False)
-    sparse = bm25s.BM25()
-    # Token lists, not strings: bm25s's own splitter knows no Chinese.
-    sparse.index([list(t) for t in tokens], show_progress=False)
-    sparse.save(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
-    _write_json(folder / MANIFEST, {"schema_version": SCHEMA_VERSION, **manifest})
-
-
-def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Write manifest.json last, recording every other file's size and checksum."""
+    files = file_records(folder)
+    data = {"schema_version": SCHEMA_VERSION, **manifest, "files": files}
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a build folder, after checking its schema version."""
+    """The manifest of a build folder, after checking its schema version and fields."""
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise IndexNotFoundError(f"{path} is missing: {_rebuild(folder)}") from err
-    except json.JSONDecodeError as err:
-        raise IndexMismatchError(
-            f"{path} line {err.lineno}: {err.msg}: {_rebuild(folder)}"
-        ) from err
-    version = manifest.get("schema_version") if isinstance(manifest, dict) else None
+        raise IndexNotFoundError(f"{path} is missing: {fix_hint(folder)}") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise damaged(folder, f"{MANIFEST} is not valid JSON ({err})") from None
+    except OSError as err:
+        raise damaged(folder, f"{MANIFEST} cannot be read ({err.strerror})") from None
+    if not isinstance(manifest, dict):
+        raise damaged(folder, f"{MANIFEST} is not a JSON object")
+    version = manifest.get("schema_version")
     if version != SCHEMA_VERSION:
         raise IndexMismatchError(
             f"{folder} has index schema version {version}, this policy-qa reads "
             f"version {SCHEMA_VERSION}: rebuild with this version: {_rebuild(folder)}"
         )
+    check_manifest(folder, manifest)
     return manifest
 
 
 def read_chunks(folder: Path) -> list[Chunk]:
-    """Chunks in row order, as written by write_index."""
-    path = folder / CHUNKS
-    chunks = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            try:
-                record = json.loads(line)
-                chunks.append(chunk_from_record(record))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise IndexMismatchError(
-                    f"{path} line {line_no}: unreadable chunk ({err!r}): {_rebuild(folder)}"
-                ) from err
-            if record["row"] != line_no - 1:
-                raise IndexMismatchError(
-                    f"{path} line {line_no}: row {record['row']} out of order: {_rebuild(folder)}"
-                )
-    return chunks
+    """Every chunk in row order (for exports and tests: opening reads them by row)."""
+    table = ChunkTable(folder)
+    try:
+        return list(table)
+    finally:
+        table.close()
 
 
 def read_docs(folder: Path) -> dict[str, DocMeta]:
-    """Per-document metadata keyed by document path."""
-    raw = json.loads((folder / DOCS).read_text(encoding="utf-8"))
+    """Per-document metadata keyed by document path, in the order chunk_docs.npy uses."""
+    try:
+        raw = json.loads((folder / DOCS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise damaged(folder, f"{DOCS} cannot be read ({err})") from None
     known = {f.name for f in fields(DocMeta)}
+    ok = isinstance(raw, dict) and all(
+        isinstance(meta, dict) and all(isinstance(v, str) for k, v in meta.items() if k in known)
+        for meta in raw.values()
+    )
+    if not ok:
+        raise damaged(folder, f"{DOCS} does not map each document to its metadata")
     return {
         path: DocMeta(**{k: v for k, v in meta.items() if k in known}) for path, meta in raw.items()
     }
 
 
+def read_term_weights(folder: Path) -> TermWeights:
+    """The answer layer's bigram weights, from the counts the build saved."""
+    try:
+        raw = json.loads((folder / TERMS).read_text(encoding="utf-8"))
+        return TermWeights.from_counts(raw["df"], int(raw["passages"]))
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
+        raise damaged(folder, f"{TERMS} cannot be read ({_brief(err)})") from None
+
+
 def read_vectors(folder: Path) -> np.ndarray:
-    """All passage vectors of a build, row i == chunk i (float32, normalized)."""
-    # Lazy: native library, see write_index.
-    import faiss
+    """All passage vectors of a build, row i == chunk i (float32)."""
+    manifest = read_manifest(folder)
+    dense = DenseIndex(folder, manifest.get("dense", {}), 0)
+    if dense.vectors is not None:
+        return np.asarray(dense.vectors, dtype=np.float32)
+    index = dense.index
+    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), "f4")
 
-    dense = faiss.read_index(str(folder / DENSE))
-    return dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, dense.d), "f4")
+
+class UnitTable:
+    """Each passage's unit vectors (float16 views of one memory-mapped array), by row."""
+
+    def __init__(self, folder: Path) -> None:
+        """Map units.npy and read its offsets."""
+        self.stacked = np.load(folder / UNITS, mmap_mode="r", allow_pickle=False)
+        self.offsets = np.load(folder / UNIT_OFFSETS, mmap_mode="r", allow_pickle=False)
+        if self.offsets.ndim != 1 or (len(self.offsets) and self.offsets[-1] != len(self.stacked)):
+            raise ValueError(f"{UNIT_OFFSETS} does not match {UNITS}")
+
+    def __len__(self) -> int:
+        """Number of passages."""
+        return max(0, len(self.offsets) - 1)
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        """Passage `row`'s unit vectors (units, dim), float16."""
+        return self.stacked[int(self.offsets[row]) : int(self.offsets[row + 1])]
 
 
-def read_unit_vectors(folder: Path) -> list[np.ndarray]:
-    """Each passage's unit vectors (float16 views of one memory-mapped array), in row order."""
-    stacked = np.load(folder / UNITS, mmap_mode="r", allow_pickle=False)
-    offsets = np.load(folder / UNIT_OFFSETS, allow_pickle=False)
-    return [stacked[a:b] for a, b in itertools.pairwise(offsets)]
+def read_unit_vectors(folder: Path) -> UnitTable:
+    """Each passage's unit vectors, by row."""
+    return UnitTable(folder)
 
 
 def _rebuild(folder: Path) -> str:
@@ -187,19 +203,31 @@ def _rebuild(folder: Path) -> str:
     return f"`{build_command(root)}`"
 
 
+def _checksum_limit(index_settings: IndexSettings | None) -> int:
+    limit = (index_settings or IndexSettings()).checksum_on_open_mb
+    return round(limit * MB)
+
+
 @dataclass(frozen=True, eq=False)
 class OpenIndex:
-    """A loaded build: chunks, metadata, the query-side encoder and tokenizer, two searchers."""
+    """A loaded build: passages by row, metadata, the query side and both searchers."""
 
     path: Path
     manifest: dict[str, Any]
-    chunks: list[Chunk]
+    chunks: ChunkTable  # the parts below are None when only the head was opened
     docs: dict[str, DocMeta]
     encoder: Encoder
     tokenizer: ChineseTokenizer
-    dense: Any  # faiss.IndexFlatIP
-    sparse: Any  # bm25s.BM25
-    units: list[np.ndarray]  # per passage: its units' vectors (float16)
+    dense: DenseIndex
+    sparse: TermIndex
+    units: UnitTable  # per passage: its units' vectors (float16)
+    weights: TermWeights
+    vocab: dict[str, int]  # BM25 terms and their ids
+
+    @property
+    def size(self) -> int:
+        """Number of passages."""
+        return int(self.manifest["counts"]["chunks"])
 
     @property
     def build_id(self) -> str:
@@ -210,150 +238,142 @@ class OpenIndex:
         self, query_vec: np.ndarray, k: int, rows: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """(row, inner product) of the k nearest passages, optionally among `rows` only."""
-        # Lazy: native library, see write_index.
-        import faiss
-
-        k = min(k, self.dense.ntotal)
-        query = np.ascontiguousarray(query_vec, dtype=np.float32).reshape(1, -1)
-        if query.shape[1] != self.dense.d:
-            raise ValueError(f"query vector has {query.shape[1]} dims, index has {self.dense.d}")
-        if k <= 0:
-            return []
-        if rows is None:
-            scores, ids = self.dense.search(query, k)
-        else:
-            subset = np.unique(np.asarray(rows, dtype=np.int64))
-            if subset.size == 0:
-                return []
-            selector = faiss.IDSelectorBatch(subset)  # must outlive the search call
-            params = faiss.SearchParameters(sel=selector)
-            scores, ids = self.dense.search(query, k, params=params)
-        # FAISS pads with id -1 when fewer than k passages qualify.
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        subset = None if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
+        return self.dense.search(query_vec, k, subset)
 
     def sparse_search(
         self, tokens: list[str], k: int, rows: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """(row, BM25 score) of the k best passages with score > 0, optionally among `rows`."""
-        n_docs = len(self.chunks)
-        known = [t for t in tokens if t in self.sparse.vocab_dict]
-        if k <= 0 or not known or n_docs == 0:
-            return []
-        mask = None
+        allowed = None
         if rows is not None:
-            mask = np.zeros(n_docs, dtype=np.float32)
-            mask[np.asarray(rows, dtype=np.int64)] = 1.0
-        scores = self.sparse.get_scores(known, weight_mask=mask)
-        order = np.argsort(-scores, kind="stable")[:k]
-        # bm25s ranks every document, even those sharing no term with the query.
-        return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+            allowed = np.zeros(len(self.chunks), dtype=bool)
+            allowed[np.asarray(rows, dtype=np.int64)] = True
+        return self.sparse.search(tokens, k, allowed)
 
 
-class ScopedIndex:
-    """An opened index as the retriever's PassageStore: scopes become precomputed row sets."""
+def open_index(
+    index_dir: Path,
+    model: str | None = None,
+    settings: IndexSettings | None = None,
+    model_origin: str = "--model",
+    head_only: bool = False,
+) -> OpenIndex:
+    """Open the live build under `index_dir` (or a build folder), checking model and files.
 
-    def __init__(self, index: OpenIndex) -> None:
-        """Index the rows of each region and each document once."""
-        self.index = index
-        by_doc: dict[str, list[int]] = {}
-        by_region: dict[str, list[int]] = {}
-        for row, chunk in enumerate(index.chunks):
-            by_doc.setdefault(chunk.doc, []).append(row)
-            by_region.setdefault(chunk.region, []).append(row)
-        self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
-        self._region_rows = {g: np.asarray(r, dtype=np.int64) for g, r in by_region.items()}
-        self._region_of_doc = {c.doc: c.region for c in index.chunks}
-
-    def rows(self, scope: Scope) -> np.ndarray | None:
-        """The rows inside `scope`, sorted; None when the scope excludes nothing."""
-        if not scope.limited:
-            return None
-        if scope.docs:
-            docs = [
-                d for d in scope.docs
-                if not scope.regions or self._region_of_doc.get(d) in scope.regions
-            ]  # fmt: skip
-            parts = [self._doc_rows[d] for d in docs if d in self._doc_rows]
-        else:
-            parts = [self._region_rows[r] for r in scope.regions if r in self._region_rows]
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-
-    def dense_search(self, vector: np.ndarray, k: int, scope: Scope) -> list[tuple[int, float]]:
-        """(row, similarity) of the k nearest passages within `scope`."""
-        return self.index.dense_search(vector, k, self.rows(scope))
-
-    def term_search(self, terms: Sequence[str], k: int, scope: Scope) -> list[tuple[int, float]]:
-        """(row, BM25 score > 0) of the k best passages within `scope`."""
-        return self.index.sparse_search(list(terms), k, self.rows(scope))
-
-    def passages(self, rows: Sequence[int]) -> list[Chunk]:
-        """The passages at `rows`, in that order."""
-        return [self.index.chunks[row] for row in rows]
-
-    def unit_vectors(self, rows: Sequence[int]) -> list[np.ndarray]:
-        """Each passage's unit vectors (units, dim), in the order of `rows`."""
-        return [np.asarray(self.index.units[row], dtype=np.float32) for row in rows]
-
-
-def open_index(index_dir: Path, model: str | None = None) -> OpenIndex:
-    """Open the live build under `index_dir` (or a build folder), checking model and counts."""
+    `model` (given by `model_origin`: "--model" or "the config") must be the model the
+    index was built with. Every file's size is checked against the manifest, and the
+    checksum of every file up to `settings.checksum_on_open_mb`; a damaged build raises
+    IndexDamagedError. `head_only`: only the query side (documents, term statistics and
+    vocabulary, model, tokenizer), for a store that serves the passages from elsewhere.
+    """
     folder = resolve_live(index_dir)
     manifest = read_manifest(folder)
     built_with = manifest["embedding"]["model"]
-    if model is not None and not _same_model(model, built_with):
-        raise IndexMismatchError(
-            f"the index at {index_dir} was built with model {built_with!r}, not {model!r}: "
+    if model is not None and not same_model(model, built_with):
+        fix = (
             f"rebuild with `{build_command(index_dir)} --model {model}`, or leave out --model"
+            if model_origin == "--model"
+            else f"rebuild with `{build_command(index_dir)}` (it embeds with the configured "
+            "model), or remove [embedding] model from the config"
         )
-    chunks, dense, sparse = _load_checked(index_dir, folder, manifest)
-    rebuild = f"`{build_command(index_dir)}`"
-    units = read_unit_vectors(folder)
-    if len(units) != len(chunks):
         raise IndexMismatchError(
-            f"the index at {folder} has unit vectors for {len(units)} of {len(chunks)} "
-            f"passages: rebuild with {rebuild}"
+            f"the index at {index_dir} was built with model {built_with!r}, but {model_origin} "
+            f"names {model!r}: {fix}"
         )
+    files = manifest["files"]
+    if head_only:
+        files = {rel: record for rel, record in files.items() if rel in HEAD_FILES}
+    check_files(folder, files, _checksum_limit(settings))
+    if head_only:
+        parts = _load_head(folder)
+    else:
+        parts = _load_checked(folder, manifest, settings or IndexSettings())
+    rebuild = _rebuild(folder)
     tokenizer = _open_tokenizer(folder, manifest, rebuild)
-    encoder = _open_encoder(manifest, dense.d, rebuild)
-    logger.info("opened index %s: %d chunks", folder, len(chunks))
-    docs = read_docs(folder)
-    return OpenIndex(folder, manifest, chunks, docs, encoder, tokenizer, dense, sparse, units)
+    encoder = _open_encoder(manifest, int(manifest["embedding"]["dim"]), rebuild)
+    logger.info("opened index %s: %d chunks", folder, manifest["counts"]["chunks"])
+    return OpenIndex(folder, manifest, encoder=encoder, tokenizer=tokenizer, **parts)
 
 
-def verify_index(index_dir: Path) -> dict[str, Any]:
-    """Check the live build's files against its manifest, without the model; its manifest."""
+def _load_head(folder: Path) -> dict[str, Any]:
+    """Documents, term weights and the BM25 vocabulary (no passage, vector or posting)."""
+    try:
+        vocab = json.loads((folder / BM25_DIR / VOCAB).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise damaged(folder, f"{BM25_DIR}/{VOCAB} cannot be read ({_brief(err)})") from None
+    if not isinstance(vocab, dict):
+        raise damaged(folder, f"{BM25_DIR}/{VOCAB} is not a JSON object")
+    parts = {"chunks": None, "dense": None, "sparse": None, "units": None}
+    return {
+        **parts,
+        "docs": read_docs(folder),
+        "weights": read_term_weights(folder),
+        "vocab": vocab,
+    }
+
+
+def verify_index(index_dir: Path, settings: IndexSettings | None = None) -> dict[str, Any]:
+    """Check the live build's files against its manifest and that they load and agree,
+    without the model; its manifest. Every checksum, or with `settings` those opening
+    checks (files up to `checksum_on_open_mb`)."""
     folder = resolve_live(index_dir)
     manifest = read_manifest(folder)
-    _load_checked(index_dir, folder, manifest)
+    check_files(folder, manifest["files"], None if settings is None else _checksum_limit(settings))
+    parts = _load_checked(folder, manifest, settings or IndexSettings())
+    parts["chunks"].close()
     return manifest
 
 
-def _load_checked(
-    index_dir: Path, folder: Path, manifest: dict[str, Any]
-) -> tuple[list[Chunk], Any, Any]:
-    """Chunks and both searchers, after checking that their counts agree."""
-    # Lazy: native libraries, see write_index.
-    import bm25s
-    import faiss
-
-    for name in (DENSE, BM25_DIR, CHUNKS, DOCS, UNITS, UNIT_OFFSETS):
+def _load_checked(folder: Path, manifest: dict[str, Any], settings: IndexSettings) -> dict:
+    """Passage table, both searchers, unit vectors, documents and term weights, after
+    checking that they agree (nothing big is read: the arrays are memory-mapped)."""
+    for name in REQUIRED_FILES:
         if not (folder / name).exists():
-            raise IndexMismatchError(f"{folder / name} is missing: {_rebuild(folder)}")
-    chunks = read_chunks(folder)
-    dense = faiss.read_index(str(folder / DENSE))
-    sparse = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
-    expected = manifest["counts"]["chunks"]
-    bm25_docs = int(sparse.scores["num_docs"])
-    if not (expected == len(chunks) == dense.ntotal == bm25_docs):
-        raise IndexMismatchError(
-            f"the index at {folder} is inconsistent: manifest.json says {expected} chunks, "
-            f"{CHUNKS} has {len(chunks)}, {DENSE} {dense.ntotal} vectors, {BM25_DIR}/ "
-            f"{bm25_docs} documents: rebuild with `{build_command(index_dir)}`"
-        )
-    return chunks, dense, sparse
+            raise damaged(folder, f"{name} is missing")
+    docs = read_docs(folder)
+    weights = read_term_weights(folder)
+    loaders = {
+        "chunks": lambda: ChunkTable(folder),
+        "dense": lambda: DenseIndex(folder, manifest.get("dense", {}), settings.exact_scope_rows),
+        "sparse": lambda: TermIndex(folder / BM25_DIR),
+        "units": lambda: UnitTable(folder),
+    }
+    names = {"chunks": CHUNKS, "dense": DENSE, "sparse": f"{BM25_DIR}/", "units": UNITS}
+    parts: dict[str, Any] = {"docs": docs, "weights": weights}
+    for key, load in loaders.items():
+        try:
+            parts[key] = load()
+        except IndexDamagedError:
+            raise
+        except _UNREADABLE as err:
+            raise damaged(folder, f"{names[key]} cannot be read ({_brief(err)})") from None
+    counts = {
+        "manifest.json": manifest["counts"]["chunks"],
+        CHUNKS: len(parts["chunks"]),
+        DENSE: parts["dense"].ntotal,
+        f"{BM25_DIR}/": parts["sparse"].docs,
+        UNITS: len(parts["units"]),
+    }
+    if len(set(counts.values())) != 1:
+        said = ", ".join(f"{name} {count}" for name, count in counts.items())
+        raise damaged(folder, f"its parts disagree on the number of passages ({said})")
+    doc_ids = parts["chunks"].doc_ids
+    if len(doc_ids) and (int(doc_ids.min()) < 0 or int(doc_ids.max()) >= len(docs)):
+        raise damaged(folder, f"{CHUNK_DOCS} names documents {DOCS} does not hold")
+    if parts["dense"].dim != manifest["embedding"]["dim"]:
+        raise damaged(folder, f"{DENSE} holds vectors of another size than the model's")
+    parts["vocab"] = parts["sparse"].vocab
+    return parts
 
 
-def _same_model(requested: str, built_with: str) -> bool:
+def _brief(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def same_model(requested: str, built_with: str) -> bool:
+    """Whether two model names (ids or folders) name the same model."""
     if requested == built_with:
         return True
     a, b = Path(requested).expanduser(), Path(built_with).expanduser()
@@ -384,3 +404,9 @@ def _open_encoder(manifest: dict[str, Any], dim: int, rebuild: str) -> Encoder:
             f"rebuild with {rebuild}"
         )
     return encoder
+
+
+def embedding_settings(manifest: Mapping[str, Any]) -> EmbeddingSettings:
+    """The encoder settings an index was built with."""
+    known = {f.name for f in fields(EmbeddingSettings)}
+    return EmbeddingSettings(**{k: v for k, v in manifest["embedding"].items() if k in known})

@@ -68,8 +68,6 @@ def _encode_batch(
     encoder: Encoder, texts: list[str], spans: list[Spans]
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One forward pass: normalized passage vectors and the pooled vectors of their units."""
-    import torch  # already loaded along with the model
-
     model, prompt = encoder.model, encoder.settings.passage_prompt
     features = model.tokenizer(
         [prompt + t for t in texts],
@@ -80,10 +78,7 @@ def _encode_batch(
         return_offsets_mapping=True,
     )
     offsets = features.pop("offset_mapping").numpy() - len(prompt)
-    with torch.inference_mode(), encoder.autocast():
-        out = model(dict(features))
-    tokens = out["token_embeddings"].float().numpy()
-    passages = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1).numpy()
+    tokens, passages = encoder.forward(dict(features))
     mask = features["attention_mask"].numpy().astype(bool)
     pooled = [
         _pool(tokens[i], offsets[i], mask[i], spans[i], passages[i]) for i in range(len(texts))

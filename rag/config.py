@@ -17,6 +17,11 @@ class EmbeddingSettings:
     passage_prompt: str = "passage: "
     batch_size: int = 16
     max_seq_length: int = 512
+    query_threads: int = 1  # CPU threads encoding one question (0 = all; vectors identical)
+    # "torch" (sentence-transformers on torch; CUDA when present, else the CPU in bf16 where
+    # it multiplies bf16 natively) or "openvino" (sentence-transformers' OpenVINO backend,
+    # installed with the extra policy-qa[openvino]).
+    backend: str = "torch"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,39 @@ class ChunkSettings:
     max_chars: int = 500
     overlap_chars: int = 50
     headers: bool = True  # prefix the indexed text with region · title · section path
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """How builds are written, kept and searched on disk."""
+
+    keep_builds: int = 3  # complete builds kept under the index root, the live one included
+    batch_documents: int = 64  # documents read and chunked at a time while building
+    batch_chunks: int = 2048  # passages tokenized and embedded at a time while building
+    # Below this many passages dense search is exact (FAISS flat); at or above it an IVF
+    # index with 8-bit scalar quantization, parameters recorded in the manifest.
+    ivf_threshold: int = 100_000
+    ivf_nlist: int = 0  # IVF lists; 0 = 4·sqrt(passages)
+    ivf_probe_share: float = 0.1  # share of the lists searched per question
+    # The IVF search takes this many times the asked candidates and re-ranks them exactly
+    # (float16 vectors), so 8-bit codes cost no ranking precision.
+    ivf_refine: int = 4
+    # A scope this small (in passages) is searched exactly over its own vectors.
+    exact_scope_rows: int = 50_000
+    # Files up to this size are checksummed whenever a build is opened (all files are
+    # size-checked on open and checksummed by `policyqa index verify` and after a build).
+    checksum_on_open_mb: float = 8.0
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the passages are searched: this machine's index folder, or a Milvus cluster."""
+
+    backend: str = "local"  # "local" or "milvus"
+    uri: str = ""  # milvus: http://host:19530, or a file path for milvus-lite
+    token_env: str = "POLICYQA_MILVUS_TOKEN"  # environment variable holding the access token
+    collection: str = "policyqa"  # alias the live collection is published under
+    database: str = ""  # "" = the server's default database
 
 
 @dataclass(frozen=True)
@@ -266,6 +304,11 @@ class Settings:
     abstention: AbstainWeights = field(default_factory=AbstainWeights)
     llm: LLMSettings = field(default_factory=LLMSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    # "section.key" of every setting a file, the environment or the command line gave;
+    # the rest are defaults (an index is checked against the model a config names).
+    explicit: frozenset[str] = frozenset()
 
 
 def weights_for_model(settings: Settings, model: str) -> Settings:

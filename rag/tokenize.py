@@ -45,8 +45,7 @@ class ChineseTokenizer:
         """Build a private jieba instance; `cache_file` keeps its dictionary cache out of /tmp."""
         # Sorted and normalized: add_word's frequencies depend on insertion order,
         # and the query side must rebuild exactly the tokenizer the index used.
-        words = {_normalize(w).strip() for w in user_words}
-        self._user_words = tuple(sorted(w for w in words if w))
+        self._user_words = normalized_user_words(user_words)
         self._jieba = _fresh_jieba(cache_file)
         for word in self._user_words:
             self._jieba.add_word(word)
@@ -58,11 +57,7 @@ class ChineseTokenizer:
 
     def settings(self) -> dict[str, object]:
         """What an index manifest records so the query side can rebuild this tokenizer."""
-        return {
-            "version": TOKENIZER_VERSION,
-            "mode": "jieba.cut_for_search",
-            "user_words": list(self._user_words),
-        }
+        return tokenizer_settings(self._user_words)
 
     def tokens(self, text: str) -> list[str]:
         """Terms of a passage or a question (the same function for both)."""
@@ -72,6 +67,21 @@ class ChineseTokenizer:
             if token and token not in STOPWORDS and _is_term(token):
                 out.append(token)
         return out
+
+
+def normalized_user_words(user_words: Iterable[str]) -> tuple[str, ...]:
+    """The extra dictionary words as a tokenizer holds them: normalized, unique, sorted."""
+    words = {_normalize(w).strip() for w in user_words}
+    return tuple(sorted(w for w in words if w))
+
+
+def tokenizer_settings(user_words: Iterable[str]) -> dict[str, object]:
+    """The manifest entry of a tokenizer with these user words (without building it)."""
+    return {
+        "version": TOKENIZER_VERSION,
+        "mode": "jieba.cut_for_search",
+        "user_words": list(normalized_user_words(user_words)),
+    }
 
 
 # Base dictionary per cache file: loading it takes about a second, copying it 20 ms,

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 from index.build import BuildReport, NoDocumentsError, build_index
 from index.publish import BUILDS, CURRENT, BuildInProgressError, build_lock, list_builds
 from index.store import open_index, read_chunks, read_vectors
-from rag.config import EmbeddingSettings, Settings
+from rag.config import EmbeddingSettings, IndexSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,16 +49,16 @@ KILL_SCRIPT = """
 import os, signal, sys
 from pathlib import Path
 from index.build import build_index
-from rag.config import EmbeddingSettings, Settings
+from rag.config import EmbeddingSettings, IndexSettings, Settings
 
 def progress(stage: str, done: int, total: int) -> None:
-    # Killed once its temp folder holds a half-made build; before the model loads,
-    # so the child never pays for importing torch.
-    if stage == "model":
+    # Killed in the middle of embedding, its temp folder holding a half-made build.
+    if stage == "embed" and done >= int(sys.argv[4]):
         os.kill(os.getpid(), signal.SIGKILL)
 
 embedding = EmbeddingSettings(model=sys.argv[3], query_prompt="", passage_prompt="")
-build_index(Path(sys.argv[1]), Path(sys.argv[2]), Settings(embedding=embedding), progress)
+settings = Settings(embedding=embedding, index=IndexSettings(batch_chunks=2))
+build_index(Path(sys.argv[1]), Path(sys.argv[2]), settings, progress)
 """
 
 
@@ -120,7 +121,9 @@ def test_unchanged_rebuild_reuses_every_embedding(
     np.testing.assert_array_equal(read_vectors(second.index_dir), read_vectors(first.index_dir))
     assert list_builds(root) == [first.build_id, second.build_id]
     third = build_index(docs, root, settings)
-    assert list_builds(root) == [second.build_id, third.build_id]
+    assert list_builds(root) == [first.build_id, second.build_id, third.build_id]
+    fourth = build_index(docs, root, replace(settings, index=IndexSettings(keep_builds=2)))
+    assert list_builds(root) == [third.build_id, fourth.build_id]
 
 
 def test_an_edit_reembeds_only_the_changed_passages(
@@ -178,13 +181,7 @@ def test_a_failing_build_leaves_the_previous_index_serving(
 def test_a_killed_build_leaves_the_previous_index_serving(
     first: BuildReport, docs: Path, root: Path, settings: Settings, tiny_model_dir: Path
 ) -> None:
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_SCRIPT, str(docs), str(root), str(tiny_model_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    killed = _killed_build(docs, root, tiny_model_dir, after=2)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     leftovers = [p.name for p in (root / BUILDS).iterdir() if p.name.startswith(".tmp-")]
     assert len(leftovers) == 1
@@ -198,3 +195,29 @@ def test_a_killed_build_leaves_the_previous_index_serving(
 def test_a_second_concurrent_build_is_refused(docs: Path, root: Path, settings: Settings) -> None:
     with build_lock(root), pytest.raises(BuildInProgressError, match="another build"):
         build_index(docs, root, settings)
+
+
+def _killed_build(
+    docs: Path, root: Path, model: Path, after: int
+) -> subprocess.CompletedProcess[str]:
+    """A build in a child process, killed once `after` passages are embedded."""
+    return subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, str(docs), str(root), str(model), str(after)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_killed_build_resumes_without_embedding_again_what_it_finished(
+    docs: Path, root: Path, settings: Settings, tiny_model_dir: Path
+) -> None:
+    killed = _killed_build(docs, root, tiny_model_dir, after=4)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (root / CURRENT).exists()
+    report = build_index(docs, root, settings)
+    assert report.embeddings_reused == 4
+    assert report.embeddings_new == report.chunks - 4
+    again = build_index(docs, root, settings)
+    assert (again.embeddings_new, again.embeddings_reused) == (0, report.chunks)

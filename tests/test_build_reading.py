@@ -27,9 +27,7 @@ def _long_plan(chapters: int) -> str:
     )
 
 
-def test_progress_counts_bytes_read_and_characters_chunked(
-    tmp_path: Path, settings: Settings
-) -> None:
+def test_progress_counts_bytes_read_and_chunked(tmp_path: Path, settings: Settings) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text(PLAN, encoding="utf-8")
@@ -40,12 +38,11 @@ def test_progress_counts_bytes_read_and_characters_chunked(
     load = [(done, total) for stage, done, total in events if stage == "load"]
     size = sum(p.stat().st_size for p in docs.iterdir())
     assert load[0] == (0, size) and load[-1] == (size, size)
-    chunk = [(done, total) for stage, done, total in events if stage == "chunk"]
-    chars = len(PLAN) + len(_long_plan(300))
-    assert chunk[0] == (0, chars) and chunk[-1] == (chars, chars)
     # Inside the big document the bar moves section by section, never backwards.
-    assert len(chunk) > 300
-    assert all(a[0] <= b[0] for a, b in itertools.pairwise(chunk))
+    assert len(load) > 300
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(load))
+    embed = [(done, total) for stage, done, total in events if stage == "embed"]
+    assert embed[-1][0] == embed[-1][1] > 300
 
 
 def test_a_file_over_the_size_limit_is_skipped_with_the_reason(

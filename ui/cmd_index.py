@@ -1,4 +1,5 @@
-"""`policyqa index build|status`: build and publish the index, and show what the live one holds."""
+"""`policyqa index build|status|verify|rollback`: build and publish the index, show and check
+the live one, or make the previous build live again."""
 
 from __future__ import annotations
 
@@ -14,14 +15,12 @@ if TYPE_CHECKING:
     from index.build import BuildReport
 
 STAGES = {
-    "load": "reading documents",
-    "chunk": "chunking",
-    "tokenize": "tokenizing",
+    "load": "reading and chunking",
     "model": "loading model",
-    "embed": "embedding",
+    "embed": "tokenizing and embedding",
     "write": "writing index",
 }
-SCALED = ("load", "chunk")  # reading counts bytes and chunking characters
+SCALED = ("load",)  # reading and chunking count bytes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +60,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _index_option(status)
     status.set_defaults(run=run, action="status")
+    verify = actions.add_parser(
+        "verify",
+        help="check every file of the live build against its manifest",
+        description=(
+            "Check the live build without loading the model: every file present, at its\n"
+            "recorded size and checksum, and readable, with counts that agree. A damaged\n"
+            "build is reported on one line with the fix (exit 2)."
+        ),
+    )
+    _index_option(verify)
+    verify.set_defaults(run=run, action="verify")
+    rollback = actions.add_parser(
+        "rollback",
+        help="make the previous build live again",
+        description=(
+            "Point the index at the newest kept build older than the live one, after\n"
+            "checking its files. The newer build stays on disk until pruned."
+        ),
+    )
+    _index_option(rollback)
+    rollback.set_defaults(run=run, action="rollback")
 
 
 def _index_option(parser: argparse.ArgumentParser) -> None:
@@ -73,20 +93,50 @@ def _index_option(parser: argparse.ArgumentParser) -> None:
 def error_codes() -> dict[type[Exception], int]:
     """Expected errors of these commands and their exit codes."""
     from index.build import NoDocumentsError
-    from index.publish import BuildInProgressError
+    from index.milvus_errors import StoreError
+    from index.publish import BuildInProgressError, NoPreviousBuildError
     from index.store import IndexMismatchError, IndexNotFoundError
 
     return {
+        StoreError: 2,
         NoDocumentsError: 2,
         IndexNotFoundError: 2,
         IndexMismatchError: 2,
+        NoPreviousBuildError: 2,
         BuildInProgressError: 1,
     }
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `index build` or `index status`."""
-    return _build(args) if args.action == "build" else _status(args)
+    """Run `index build`, `status`, `verify` or `rollback`."""
+    actions = {"build": _build, "status": _status, "verify": _verify, "rollback": _rollback}
+    return actions[args.action](args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from index.store import verify_index
+
+    manifest = verify_index(args.index)
+    files = manifest["files"]
+    size = sum(record["size"] for record in files.values())
+    print(
+        f"Index {args.index}: build {manifest['build_id']} is intact "
+        f"({len(files)} files, {size / 1e6:.1f} MB, {manifest['counts']['chunks']} chunks)"
+    )
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from index.publish import build_lock, live_build_id, make_live, previous_build
+    from index.store import verify_index
+
+    with build_lock(args.index):
+        before = live_build_id(args.index)
+        target = previous_build(args.index)
+        verify_index(args.index / "builds" / target)
+        make_live(args.index, target)
+    print(f"Index {args.index}: build {target} is live again (was {before or 'none'})")
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -119,10 +169,11 @@ def format_report(report: BuildReport) -> str:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from index.config import load_settings
     from index.publish import list_builds, live_build_id
     from index.store import verify_index
 
-    manifest = verify_index(args.index)
+    manifest = verify_index(args.index, load_settings(args.config).index)
     emb, counts = manifest["embedding"], manifest["counts"]
     lines = [
         f"Index {args.index}: live build {manifest['build_id']} ({manifest['created_at']})",
@@ -133,6 +184,7 @@ def _status(args: argparse.Namespace) -> int:
         f"  documents   {counts['documents']}",
         f"  sections    {counts['sections']}",
         f"  chunks      {counts['chunks']}",
+        f"  dense       {_dense_line(manifest.get('dense', {}))}",
     ]
     for path, source in sorted(manifest["sources"].items()):
         title = source["meta"].get("title") or "(no title)"
@@ -145,6 +197,12 @@ def _status(args: argparse.Namespace) -> int:
         lines.append(f"  older builds kept: {', '.join(others)}")
     print("\n".join(lines))
     return 0
+
+
+def _dense_line(dense: dict[str, Any]) -> str:
+    if dense.get("kind") == "ivf_sq8":
+        return f"IVF, 8-bit codes (nlist {dense['nlist']}, nprobe {dense['nprobe']})"
+    return "exact (flat)"
 
 
 def _settings_line(settings: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from ui.checks import (
     port_number,
     positive_int,
 )
+from ui.startup import add_build_options, build_if_needed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -64,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--hash-password", metavar="USER",
         help="print an auth-file line for USER (password read from the terminal or stdin) and exit",
     )  # fmt: skip
+    add_build_options(serve)
     serve.set_defaults(run=run)
 
 
@@ -85,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
     users = read_auth_file(args.auth_file) if args.auth_file else None
     feedback_path = check_writable_file(args.feedback or default_feedback_path(), "--feedback")
     check_port_free(args.host, args.port)
-    IndexCatalog.read(args.index)  # a missing or unreadable index fails here, before the model
     settings = load_settings(args.config)
+    build_if_needed(args, settings)  # only when the documents or the settings changed
+    IndexCatalog.read(args.index)  # a missing or unreadable index fails here, before the model
 
     from ui.app import build_app, launch
     from ui.feedback import FeedbackLog

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 QUESTION, FILTER = "question", "filter"
 
@@ -25,8 +26,15 @@ class Scope:
         """Whether the scope excludes anything."""
         return bool(self.regions or self.docs)
 
+    @cached_property
+    def _members(self) -> tuple[frozenset[str], frozenset[str]]:
+        # A period scope names every plan of the period: tuples would make `allows`
+        # linear in them, and a loop over the documents quadratic.
+        return frozenset(self.docs), frozenset(self.regions)
+
     def allows(self, doc: str, region: str) -> bool:
         """True when a passage from `doc` in `region` is inside the scope."""
-        if self.docs and doc not in self.docs:
+        docs, regions = self._members
+        if docs and doc not in docs:
             return False
-        return not self.regions or region in self.regions
+        return not regions or region in regions
