@@ -172,7 +172,7 @@ class _Case:
     def __init__(self, item: GoldItem, query: Query, hits: Sequence[Hit], service: QAService,
                  texts: dict[str, str]) -> None:  # fmt: skip
         self.item, self.query = item, query
-        self.passages = list(hits[: service.settings.answer.passages])
+        self.passages = service.answerer.passages_for(query, hits)
         self.vectors = service.answerer.unit_vectors([h.row for h in self.passages])
         self.query_vector = service.answerer.encode_query(query.text)
         self.spans = gold_spans(item, texts)

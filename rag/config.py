@@ -130,6 +130,7 @@ class AnswerSettings:
 
     passages: int = 5  # top passages the composer reads
     max_sentences: int = 10  # sentences or rows in one answer (per region block)
+    section_sentences: int = 20  # when a section answers as a whole: sentences quoted at most
     region_blocks: int = 6  # regions answered side by side for a question naming none
     region_passages: int = 5  # passages read per region block
     # A region's block is shown when its answer is this close (in the abstention model's
@@ -149,31 +150,31 @@ class AnswerWeights:
     learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
     bias: float = 0.0000
     passage_dense: float = 0.0000
-    dense: float = 77.3891
-    lexical: float = 3.9692
-    heading: float = 3.0203
+    dense: float = 76.3310
+    lexical: float = 4.0163
+    heading: float = 3.1612
     passage_rank: float = 0.0000
-    passage_score: float = 4.4148
-    figure: float = 1.5651
-    measure: float = 2.0968
-    year: float = 0.8826
-    year_missing: float = -0.5315
-    target: float = 0.6294
-    enumeration: float = 0.7859
-    count: float = 0.1768
-    row_label: float = 7.3196
+    passage_score: float = 4.4503
+    figure: float = 1.5784
+    measure: float = 2.0673
+    year: float = 0.9034
+    year_missing: float = -0.5440
+    target: float = 0.6144
+    enumeration: float = 0.7795
+    count: float = 0.1709
+    row_label: float = 6.4486
     column: float = 0.0000
-    length: float = 2.2390
+    length: float = 2.3805
     # A unit of the best unit's passage joins the answer within this margin of the best;
     # a unit of another passage within the second margin, and only with new question terms.
     keep_same_passage: float = 6.0000
     keep_other_passage: float = 1.5000
     # A passage whose own section heading states this share of the question is quoted whole.
-    whole_section_share: float = 0.3000
+    whole_section_share: float = 0.5000
     # The sections beside the best unit's are a list's items when their parent heading states
     # this share of the question.
-    list_parent_share: float = 0.2
-    length_scale: float = 200.0  # characters at which the length feature reaches 1
+    list_parent_share: float = 0.2000
+    length_scale: float = 200.0000  # characters at which the length feature reaches 1
 
 
 @dataclass(frozen=True)
@@ -185,21 +186,21 @@ class AbstainWeights:
     """
 
     learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
-    bias: float = -40.6216
-    best: float = 0.0378  # the best unit's score
+    bias: float = -42.3541
+    best: float = 0.0261  # the best unit's score
     coverage: float = 0.0000  # share of the question's known terms the chosen units state
-    best_coverage: float = 1.8602  # the same share in the best unit and its section's headings
-    specific: float = 0.0000  # share of its most specific known terms the best unit states
-    term_coverage: float = 0.5315  # weighted share of its words the best unit's passage states
+    best_coverage: float = 1.9353  # the same share in the best unit and its section's headings
+    specific: float = 0.0096  # share of its most specific known terms the best unit states
+    term_coverage: float = 0.3585  # weighted share of its words the best unit's passage states
     rare_missing: float = 0.0000  # its rarest word is not in the best unit's passage
-    absent: float = 0.0000  # weighted share of its words no passage in its scope uses
+    absent: float = -0.0599  # weighted share of its words no passage in its scope uses
     unknown: float = 0.0000  # share of its terms no indexed passage uses
-    dense: float = 33.7269  # the best unit's similarity to the question
-    passage_dense: float = 8.5967  # the best passage's similarity to the question
+    dense: float = 45.3597  # the best unit's similarity to the question
+    passage_dense: float = 0.0000  # the best passage's similarity to the question
     figure_missing: float = 0.0000  # a figure is asked and the best unit states none
-    measure_missing: float = -3.6113  # a figure in a measure is asked, none in the best unit
-    year_missing: float = -5.4886  # a year is asked, not in the best unit (or its header)
-    threshold: float = 0.6015
+    measure_missing: float = -3.6220  # a figure in a measure is asked, none in the best unit
+    year_missing: float = -5.4743  # a year is asked, not in the best unit (or its header)
+    threshold: float = 0.6086
     specific_terms: int = 3  # how many of the question's rarest known terms are 'specific'
 
 

@@ -54,9 +54,13 @@ def choose(
         and c.hit_index == best.hit_index
         and c.score >= best.score - weights.keep_same_passage
     ]
-    if query.share(home.section[-1] if home.section else "") >= weights.whole_section_share:
-        # A section whose own heading names what is asked answers as a whole.
-        chosen += [c for c in candidates if c.hit_index == best.hit_index and c is not best]
+    whole = query.share(home.section[-1] if home.section else "") >= weights.whole_section_share
+    if whole:
+        # A section whose own heading names what is asked answers as a whole, over all
+        # the passages it was cut into.
+        chosen += [
+            c for c in candidates if c is not best and _same_section(hits[c.hit_index].chunk, home)
+        ]
     if query.wants == LIST:
         chosen += _list_items(query, best, candidates, hits, weights.list_parent_share)
     covered = _terms(query, chosen)
@@ -68,7 +72,7 @@ def choose(
             chosen.append(c)
             covered |= new
     unique = list({(hits[c.hit_index].chunk.doc, c.unit.start): c for c in chosen}.values())
-    return unique[: settings.max_sentences]
+    return unique[: settings.section_sentences if whole else settings.max_sentences]
 
 
 def _terms(query: Query, chosen: Sequence[Candidate]) -> set[str]:

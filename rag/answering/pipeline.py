@@ -83,7 +83,7 @@ class Answerer:
     def compose(self, query: Query, hits: Sequence[Hit], scope: Scope | None = None) -> Answer:
         """The extractive answer from these passages, or 'not found' when they don't say."""
         s = self.settings
-        passages = list(hits[: s.answer.passages])
+        passages = self.passages_for(query, hits)
         vectors = self.unit_vectors([h.row for h in passages])
         query_vector = self.encode_query(query.text) if passages else None
         found = candidates(query, passages, vectors, query_vector, s.evidence)
@@ -98,6 +98,27 @@ class Answerer:
         return Answer(
             query.text, text, citations, False, "extractive", (), tuple(hits), decision.probability
         )
+
+    def passages_for(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
+        """The passages an answer reads: the top ones, and the rest of the top passage's
+        section when that section's own heading names what is asked (a long section is cut
+        into several passages, and an answer quotes it whole)."""
+        s = self.settings
+        passages = list(hits[: s.answer.passages])
+        if not passages:
+            return passages
+        home = passages[0].chunk
+        heading = home.section[-1] if home.section else ""
+        if not heading or query.share(heading) < s.evidence.whole_section_share:
+            return passages
+        store = self.retriever.store
+        have = {h.row for h in passages}
+        rows = [r for r in store.section_rows(home.doc, home.section) if r not in have]
+        start = len(passages)
+        return passages + [
+            Hit(chunk, 0.0, start + i + 1, row=row)
+            for i, (row, chunk) in enumerate(zip(rows, store.passages(rows), strict=True))
+        ]
 
     def absent_share(self, query: Query, scope: Scope) -> float:
         """Weighted share of the question's words that no passage within `scope` uses.

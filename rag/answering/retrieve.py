@@ -49,6 +49,10 @@ class PassageStore(Protocol):
         """Each passage's unit vectors (rag.answering.units order), in the order of `rows`."""
         ...
 
+    def section_rows(self, doc: str, section: tuple[str, ...]) -> list[int]:
+        """Rows of every passage of one section of a document, in reading order."""
+        ...
+
 
 @dataclass(frozen=True)
 class RetrievalResult:
