@@ -126,6 +126,3 @@ class LocalStore:
     def known_term(self, term: str) -> bool:
         """Whether any passage holds the BM25 term."""
         return self.index.sparse.known(term)
-
-
-ScopedIndex = LocalStore  # the name earlier code used
