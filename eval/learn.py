@@ -9,7 +9,8 @@ Four steps, each on the tune split only (never the held-out one):
    one, chosen by grid search for the best mean of key-point recall and citation precision.
 3. Abstention: a logistic regression of "the question is answerable" over the signals of
    the chosen evidence (rag.answering.abstain), with the threshold that declines the most
-   traps while declining at most `max_refused` of the answerable questions.
+   traps while declining at most `max_refused` of the answerable questions; questions
+   declined before evidence is weighed (a zone no document concerns) are left out.
 """
 
 from __future__ import annotations
@@ -192,8 +193,9 @@ class _Case:
         return passage_covers((hit.chunk.doc, hit.chunk.start, hit.chunk.end), self.spans)
 
 
-MEANING = ("dense", "passage_dense")  # the features that rest on the embedding model (both
-# the evidence features and the abstention signals use these names)
+# The features that rest on the embedding model (the evidence features and the abstention
+# signals use these names).
+MEANING = ("dense", "passage_dense")
 # Each feature was made to say one thing: more of it can only make a unit more likely the
 # evidence (+1), or an answer less likely right (-1); 0 leaves the sign to the data. A fit
 # on a few dozen traps must not learn the opposite by chance.
@@ -383,6 +385,8 @@ def _learn_abstention(
 ) -> tuple[AbstainWeights, tuple[float, float]]:
     rows, labels = [], []
     for case in cases:
+        if case.query.unknown_place:
+            continue  # declined before any evidence is weighed: not the decision's to learn
         chosen = case.choose(weights, settings)
         rows.append(signals(case.query, chosen, case.passages, settings.abstention, case.absent))
         labels.append(float(case.item.answerable))

@@ -186,21 +186,21 @@ class AbstainWeights:
     """
 
     learned_for: str = DEFAULT_MODEL  # the embedding model these weights were learned with
-    bias: float = -42.3541
-    best: float = 0.0261  # the best unit's score
+    bias: float = -28.1236
+    best: float = 0.0306  # the best unit's score
     coverage: float = 0.0000  # share of the question's known terms the chosen units state
-    best_coverage: float = 1.9353  # the same share in the best unit and its section's headings
-    specific: float = 0.0096  # share of its most specific known terms the best unit states
-    term_coverage: float = 0.3585  # weighted share of its words the best unit's passage states
+    best_coverage: float = 1.8537  # the same share in the best unit and its section's headings
+    specific: float = 0.0000  # share of its most specific known terms the best unit states
+    term_coverage: float = 0.9780  # weighted share of its words the best unit's passage states
     rare_missing: float = 0.0000  # its rarest word is not in the best unit's passage
-    absent: float = -0.0599  # weighted share of its words no passage in its scope uses
+    absent: float = 0.0000  # weighted share of its words no passage in its scope uses
     unknown: float = 0.0000  # share of its terms no indexed passage uses
-    dense: float = 45.3597  # the best unit's similarity to the question
+    dense: float = 29.4983  # the best unit's similarity to the question
     passage_dense: float = 0.0000  # the best passage's similarity to the question
     figure_missing: float = 0.0000  # a figure is asked and the best unit states none
-    measure_missing: float = -3.6220  # a figure in a measure is asked, none in the best unit
-    year_missing: float = -5.4743  # a year is asked, not in the best unit (or its header)
-    threshold: float = 0.6086
+    measure_missing: float = -3.9327  # a figure in a measure is asked, none in the best unit
+    year_missing: float = -5.7051  # a year is asked, not in the best unit (or its header)
+    threshold: float = 0.7433
     specific_terms: int = 3  # how many of the question's rarest known terms are 'specific'
 
 
