@@ -20,7 +20,7 @@ dropped once the cache holds more than twice as many entries as it used.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,19 +74,26 @@ class EmbeddingCache:
 
     def get(self, keys: Sequence[bytes], dim: int) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
         """The cached (passage vector, unit vectors) of those keys that are cached."""
-        found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        rows = self._lookup("used", "SELECT key, vector, units, n_units FROM vectors", keys)
+        return {
+            bytes(key): (
+                np.frombuffer(vector, dtype=np.float32),
+                np.frombuffer(units, dtype=np.float16).reshape(int(n_units), dim),
+            )
+            for key, vector, units, n_units in rows
+        }
+
+    def _lookup(self, used_table: str, select: str, keys: Sequence[bytes]) -> Iterator[tuple]:
+        """Rows of `select` for those keys that are cached, each key marked as used by this
+        build in `used_table` (what prune keeps); keys go `_IN_BATCH` at a time."""
         unique = list(dict.fromkeys(keys))
-        self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in unique))
+        self._db.executemany(
+            f"INSERT OR IGNORE INTO {used_table} VALUES (?)", ((k,) for k in unique)
+        )
         for start in range(0, len(unique), _IN_BATCH):
             part = unique[start : start + _IN_BATCH]
             marks = ",".join("?" * len(part))
-            query = f"SELECT key, vector, units, n_units FROM vectors WHERE key IN ({marks})"
-            for key, vector, units, n_units in self._db.execute(query, part):
-                found[bytes(key)] = (
-                    np.frombuffer(vector, dtype=np.float32),
-                    np.frombuffer(units, dtype=np.float16).reshape(int(n_units), dim),
-                )
-        return found
+            yield from self._db.execute(f"{select} WHERE key IN ({marks})", part)
 
     def put(self, items: Iterable[tuple[bytes, np.ndarray, np.ndarray]]) -> None:
         """Store (key, passage vector, unit vectors) entries in one transaction."""
@@ -105,16 +112,8 @@ class EmbeddingCache:
 
     def get_tokens(self, keys: Sequence[bytes]) -> dict[bytes, list[str]]:
         """The cached BM25 tokens of those keys that are cached."""
-        found: dict[bytes, list[str]] = {}
-        unique = list(dict.fromkeys(keys))
-        self._db.executemany("INSERT OR IGNORE INTO used_tokens VALUES (?)", ((k,) for k in unique))
-        for start in range(0, len(unique), _IN_BATCH):
-            part = unique[start : start + _IN_BATCH]
-            marks = ",".join("?" * len(part))
-            query = f"SELECT key, tokens FROM tokens WHERE key IN ({marks})"
-            for key, tokens in self._db.execute(query, part):
-                found[bytes(key)] = tokens.split(_SEP) if tokens else []
-        return found
+        rows = self._lookup("used_tokens", "SELECT key, tokens FROM tokens", keys)
+        return {bytes(key): tokens.split(_SEP) if tokens else [] for key, tokens in rows}
 
     def put_tokens(self, items: Iterable[tuple[bytes, Sequence[str]]]) -> None:
         """Store (key, tokens) entries in one transaction."""
