@@ -54,7 +54,7 @@ def choose(
         and c.hit_index == best.hit_index
         and c.score >= best.score - weights.keep_same_passage
     ]
-    whole = query.share(home.section[-1] if home.section else "") >= weights.whole_section_share
+    whole = answers_whole(query, home, weights)
     if whole:
         # A section whose own heading names what is asked answers as a whole, over all
         # the passages it was cut into.
@@ -78,6 +78,13 @@ def choose(
 def _terms(query: Query, chosen: Sequence[Candidate]) -> set[str]:
     text = " ".join(c.unit.text for c in chosen).lower()
     return {g for g in query.grams if g in text}
+
+
+def answers_whole(query: Query, passage: Chunk, weights: AnswerWeights) -> bool:
+    """Whether the passage's section answers as a whole: its own heading states
+    `whole_section_share` of the question."""
+    heading = passage.section[-1] if passage.section else ""
+    return bool(heading) and query.share(heading) >= weights.whole_section_share
 
 
 def _same_section(a: Chunk, b: Chunk) -> bool:

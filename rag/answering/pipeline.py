@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering.abstain import decide
-from rag.answering.compose import choose, cite, lines
+from rag.answering.compose import answers_whole, choose, cite, lines
 from rag.answering.evidence import candidates
 from rag.answering.query import Query
 from rag.answering.retrieve import HybridRetriever, RetrievalResult
@@ -105,12 +105,9 @@ class Answerer:
         into several passages, and an answer quotes it whole)."""
         s = self.settings
         passages = list(hits[: s.answer.passages])
-        if not passages:
+        if not passages or not answers_whole(query, passages[0].chunk, s.evidence):
             return passages
         home = passages[0].chunk
-        heading = home.section[-1] if home.section else ""
-        if not heading or query.share(heading) < s.evidence.whole_section_share:
-            return passages
         store = self.retriever.store
         have = {h.row for h in passages}
         rows = [r for r in store.section_rows(home.doc, home.section) if r not in have]
