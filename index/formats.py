@@ -15,12 +15,15 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from index.errors import brief
+
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
 logger = logging.getLogger(__name__)
 
 _UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BRIEF_CHARS = 120  # a library's error quoted in a skipped file's reason line
 _MAX_CHAOS = 0.1  # charset-normalizer's mess ratio above which a guess is not trusted
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.IGNORECASE)
 # GB2312 and GBK pages routinely contain characters only GB18030 (their superset) has.
@@ -306,7 +309,8 @@ def read_docx(data: bytes) -> str:
             else:
                 lines.append(block.text)
     except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, *_DAMAGE) as err:
-        raise FormatError(f"corrupt .docx ({_brief(err)}) — open and re-save it in Word") from err
+        reason = brief(err, _BRIEF_CHARS)
+        raise FormatError(f"corrupt .docx ({reason}) — open and re-save it in Word") from err
     text = normalize_newlines("\n".join(lines))
     if not text.strip():
         raise FormatError("the .docx has no text")
@@ -344,7 +348,7 @@ def read_pdf(data: bytes) -> tuple[str, tuple[int, ...]]:
     except DependencyError as err:
         raise FormatError(f"encrypted PDF that cannot be decrypted here ({err})") from err
     except (PyPdfError, DeprecationError, *_DAMAGE) as err:
-        raise FormatError(f"corrupt PDF ({_brief(err)}) — re-export it") from err
+        raise FormatError(f"corrupt PDF ({brief(err, _BRIEF_CHARS)}) — re-export it") from err
     if not any(page.strip() for page in pages):
         raise FormatError("PDF has no text layer — OCR it first")
     starts: list[int] = []
@@ -353,12 +357,6 @@ def read_pdf(data: bytes) -> tuple[str, tuple[int, ...]]:
         starts.append(pos)
         pos += len(page) + 1
     return "\n".join(pages), tuple(starts)
-
-
-def _brief(err: Exception) -> str:
-    """An exception as a short phrase for a reason line."""
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _page_text(extracted: str) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from index.chunk_store import rows_of_section
+from index.errors import brief
 from index.milvus_errors import StoreError
 from index.store import OpenIndex
 from rag.answering.scope import Scope
@@ -70,7 +71,7 @@ def connect(settings: StoreSettings) -> Any:
         return MilvusClient(**options)
     except Exception as err:  # pymilvus raises many kinds; all mean "not reachable"
         raise StoreError(
-            f"cannot reach Milvus at {settings.uri} ({_brief(err)}): check [store] uri and "
+            f"cannot reach Milvus at {settings.uri} ({brief(err)}): check [store] uri and "
             f"${settings.token_env}"
         ) from err
 
@@ -239,8 +240,3 @@ class MilvusStore:
     def known_term(self, term: str) -> bool:
         """Whether any passage holds the BM25 term."""
         return term in self.index.vocab
-
-
-def _brief(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 160 else text[:157] + "..."

@@ -36,6 +36,7 @@ import numpy as np
 from index.bm25 import BM25_DIR, VOCAB, TermIndex
 from index.chunk_table import CHUNK_CRC, CHUNK_DOCS, CHUNK_OFFSETS, CHUNKS, ChunkTable
 from index.dense import DENSE, DenseIndex
+from index.errors import brief
 from index.integrity import (
     IndexDamagedError,
     IndexMismatchError,
@@ -161,7 +162,7 @@ def read_term_weights(folder: Path) -> TermWeights:
         raw = json.loads((folder / TERMS).read_text(encoding="utf-8"))
         return TermWeights.from_counts(raw["df"], int(raw["passages"]))
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
-        raise damaged(folder, f"{TERMS} cannot be read ({_brief(err)})") from None
+        raise damaged(folder, f"{TERMS} cannot be read ({brief(err)})") from None
 
 
 def read_vectors(folder: Path) -> np.ndarray:
@@ -301,7 +302,7 @@ def _load_head(folder: Path) -> dict[str, Any]:
     try:
         vocab = json.loads((folder / BM25_DIR / VOCAB).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise damaged(folder, f"{BM25_DIR}/{VOCAB} cannot be read ({_brief(err)})") from None
+        raise damaged(folder, f"{BM25_DIR}/{VOCAB} cannot be read ({brief(err)})") from None
     if not isinstance(vocab, dict):
         raise damaged(folder, f"{BM25_DIR}/{VOCAB} is not a JSON object")
     parts = {"chunks": None, "dense": None, "sparse": None, "units": None}
@@ -347,7 +348,7 @@ def _load_checked(folder: Path, manifest: dict[str, Any], settings: IndexSetting
         except IndexDamagedError:
             raise
         except _UNREADABLE as err:
-            raise damaged(folder, f"{names[key]} cannot be read ({_brief(err)})") from None
+            raise damaged(folder, f"{names[key]} cannot be read ({brief(err)})") from None
     counts = {
         "manifest.json": manifest["counts"]["chunks"],
         CHUNKS: len(parts["chunks"]),
@@ -365,11 +366,6 @@ def _load_checked(folder: Path, manifest: dict[str, Any], settings: IndexSetting
         raise damaged(folder, f"{DENSE} holds vectors of another size than the model's")
     parts["vocab"] = parts["sparse"].vocab
     return parts
-
-
-def _brief(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def same_model(requested: str, built_with: str) -> bool:
@@ -395,8 +391,7 @@ def _open_encoder(manifest: dict[str, Any], dim: int, rebuild: str) -> Encoder:
     from index.embedder import Encoder
 
     emb = manifest["embedding"]
-    known = {f.name for f in fields(EmbeddingSettings)}
-    encoder = Encoder.load(EmbeddingSettings(**{k: v for k, v in emb.items() if k in known}))
+    encoder = Encoder.load(embedding_settings(manifest))
     if encoder.fingerprint != emb["fingerprint"] or encoder.dim != dim:
         raise IndexMismatchError(
             f"model {emb['model']!r} has changed since the index was built (fingerprint "
