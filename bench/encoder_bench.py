@@ -5,8 +5,9 @@ their vectors are (passage vectors and the pooled sentence/table-row vectors).
 
 Encodes the first N passages of a built index exactly as a build does (one forward pass
 per batch, passage and unit vectors together) with each backend, after one warm-up batch,
-and prints a markdown table. CPU seconds are the process's own, so other work on a
-shared machine does not count against either backend.
+and prints a markdown table. torch runs as a build runs it (bf16 autocast on a CPU that
+multiplies bf16 natively) and, for reference, in fp32. CPU seconds are the process's own,
+so other work on a shared machine does not count against either backend.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from index.publish import resolve_live
 from index.store import embedding_settings, read_chunks, read_manifest
 from index.unit_vectors import encode_with_units
 from rag.answering.units import unit_spans
+
+# (row name, backend, precision): torch as a build runs it, torch in fp32 for reference.
+RUNS = (
+    ("torch", "torch", "auto"),
+    ("torch fp32", "torch", "fp32"),
+    ("openvino", "openvino", "auto"),
+)
 
 
 def _run(encoder: Encoder, texts: list[str], spans: list) -> tuple[float, float, np.ndarray, list]:
@@ -45,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     texts, spans = [c.index_text for c in chunks], [unit_spans(c) for c in chunks]
     settings = embedding_settings(read_manifest(folder))
     results = {}
-    for backend in ("torch", "openvino"):
-        encoder = Encoder.load(replace(settings, backend=backend))
-        results[backend] = _run(encoder, texts, spans)
+    for name, backend, precision in RUNS:
+        encoder = Encoder.load(replace(settings, backend=backend), precision)
+        results[name] = _run(encoder, texts, spans)
         del encoder
     _, torch_cpu, torch_vectors, torch_units = results["torch"]
     _, _, ov_vectors, ov_units = results["openvino"]
