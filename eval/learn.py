@@ -99,11 +99,14 @@ class _Case:
         self.passages = service.answerer.passages_for(query, hits)
         self.vectors = service.answerer.unit_vectors([h.row for h in self.passages])
         self.query_vector = service.answerer.encode_query(query.text)
+        self.periods = service.answerer.periods
         self.spans = gold_spans(item, texts)
         self.absent = service.answerer.absent_share(query, query.scope)
 
     def candidates(self, weights: AnswerWeights) -> list[Candidate]:
-        return candidates(self.query, self.passages, self.vectors, self.query_vector, weights)
+        return candidates(
+            self.query, self.passages, self.vectors, self.query_vector, weights, self.periods
+        )
 
     def choose(self, weights: AnswerWeights, settings: Settings) -> list[Candidate]:
         return choose(self.query, self.candidates(weights), self.passages, settings.answer, weights)

@@ -93,6 +93,28 @@ def test_a_year_the_documents_do_not_state_is_declined(service: QAService) -> No
     assert answer.hits  # the closest passages stay available as 可能相关
 
 
+def test_a_plan_states_the_last_year_of_its_period_without_writing_it(
+    service: QAService,
+) -> None:
+    answer = service.ask("新乡高新区到2025年要建设几座加氢站?")
+    assert not answer.abstained
+    assert "3-5座加氢站" in answer.text
+
+
+def test_only_an_undated_sentence_speaks_of_its_plan_period() -> None:
+    text = "建设3-5座加氢站。2020年建成加氢站1座。十三五期间建成加氢站1座。"
+    hits = [_hit(text, text, ("第二节",), 1)]
+    asked = query("到2025年建设多少座加氢站?")
+
+    def year_missing(periods: dict[str, str]) -> list[float]:
+        found = candidates(asked, hits, [], None, LEXICAL_EVIDENCE, periods)
+        return [c.feature("year_missing") for c in found]
+
+    assert year_missing({"plan.txt": "2021-2025"}) == [0.0, 1.0, 1.0]
+    assert year_missing({"plan.txt": "2016-2020"}) == [1.0, 1.0, 1.0]
+    assert year_missing({}) == [1.0, 1.0, 1.0]
+
+
 def test_a_zone_no_document_concerns_is_declined(service: QAService) -> None:
     answer = service.ask("东莞松山湖高新区的氢能目标是什么?")
     assert answer.abstained

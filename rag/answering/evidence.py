@@ -4,15 +4,17 @@ Each candidate gets named features, each a number that says one thing about how 
 answers the query: its meaning (the embedding model's similarity, from vectors pooled at
 build time), its words, where it sits (its section's headings, its passage's rank), and
 whether it is the kind of thing asked for (a figure in the asked measure, the named year,
-a target, an enumeration, a table row about the asked indicator). A linear model over the
-features (AnswerWeights, learned on the tune split) scores them.
+a target, an enumeration, a table row about the asked indicator). A plan's sentence that
+dates nothing itself speaks of the plan's period: asked about 2025, an undated target of a
+2021-2025 plan does not miss the year (one that writes 2025 still states it). A linear
+model over the features (AnswerWeights, learned on the tune split) scores them.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +50,7 @@ _FIGURE_WITH_MEASURE = re.compile(rf"\d(?:[\d.,，]*)\s*(?:[-—~至到]\s*[\d.]
 _TARGET = re.compile(lx.TARGET_STATEMENT)
 _ITEM_START = re.compile(lx.ITEM_START)
 _CLAUSES = re.compile(f"[{re.escape(lx.CLAUSE_MARKS)}]")
+_DATED = re.compile(lx.YEAR_CUE)
 _UNIT_COLUMN = "单位"
 _SERIAL_COLUMN = "序号"
 
@@ -72,8 +75,10 @@ def candidates(
     unit_vectors: Sequence[np.ndarray],
     query_vector: np.ndarray | None,
     weights: AnswerWeights,
+    periods: Mapping[str, str] | None = None,
 ) -> list[Candidate]:
-    """Every unit of the given passages, featured and scored."""
+    """Every unit of the given passages, featured and scored; `periods` maps a document to
+    its plan period (2021-2025)."""
     top = max((h.score for h in hits), default=0.0) or 1.0
     coefficients = np.array([getattr(weights, name) for name in FEATURES])
     out: list[Candidate] = []
@@ -85,7 +90,15 @@ def candidates(
         for unit in units(chunk):
             dense = (_similarity(query_vector, vectors, unit.position), passage_dense)
             values = unit_features(
-                query, chunk, unit, dense, heading, i, hit.score / top, weights.length_scale
+                query,
+                chunk,
+                unit,
+                dense,
+                heading,
+                i,
+                hit.score / top,
+                weights.length_scale,
+                (periods or {}).get(chunk.doc, ""),
             )
             score = float(weights.bias + coefficients @ np.array(values))
             out.append(Candidate(i, unit, values, score))
@@ -101,11 +114,14 @@ def unit_features(
     hit_index: int,
     passage_score: float,
     length_scale: float,
+    period: str = "",
 ) -> tuple[float, ...]:
-    """The FEATURES of one unit, in order; `dense` is (the unit's, its passage's) similarity."""
+    """The FEATURES of one unit, in order; `dense` is (the unit's, its passage's) similarity,
+    `period` its document's plan period."""
     text = unit.text
     context = f"{_lead_in(chunk, unit)}{text} {_column_names(chunk)} {' '.join(chunk.section)}"
     years = [y for y in query.years if any(f in context for f in lx.year_forms(y))]
+    implied = not years and _in_period_end(query, context, period)
     figure = bool(_FIGURE.search(text))
     enumerated = enumeration_length(text)
     values = {
@@ -120,7 +136,7 @@ def unit_features(
             bool(query.measure) and _has_measure(text, query.measure, _unit_cell(chunk, unit))
         ),
         "year": len(years) / len(query.years) if query.years else 0.0,
-        "year_missing": float(bool(query.years) and not years),
+        "year_missing": float(bool(query.years) and not years and not implied),
         "target": float(query.wants == TARGET and bool(_TARGET.search(text))),
         "enumeration": float(
             query.wants == LIST and (enumerated >= 3 or bool(_ITEM_START.match(text)))
@@ -131,6 +147,22 @@ def unit_features(
         "length": min(1.0, math.log1p(len(text)) / math.log1p(length_scale)),
     }
     return tuple(values[name] for name in FEATURES)
+
+
+def _in_period_end(query: Query, context: str, period: str) -> bool:
+    """Whether an undated sentence speaks of an asked year: the last of its plan period.
+
+    A plan's targets are for the end of its period unless the sentence dates itself; one
+    naming a plan (十三五) speaks of that plan's period instead of its document's.
+    """
+    if _DATED.search(context):
+        return False
+    named = lx.plans_named(context)
+    if named:
+        ends = {str(lx.plan_years(plan)[1]) for plan in named}
+    else:
+        ends = {period.rpartition("-")[2]} if period else set()
+    return any(y in ends for y in query.years)
 
 
 def enumeration_length(text: str) -> int:

@@ -62,6 +62,7 @@ class Answerer:
         self.docs = docs
         self.settings = settings
         self.regions = tuple(sorted({m.region for m in docs.values() if m.region}))
+        self.periods = {path: meta.period for path, meta in docs.items() if meta.period}
 
     def reply(self, query: Query, k: int | None = None) -> Reply:
         """Retrieve for the query and answer it (or decline, saying why)."""
@@ -86,7 +87,7 @@ class Answerer:
         passages = self.passages_for(query, hits)
         vectors = self.unit_vectors([h.row for h in passages])
         query_vector = self.encode_query(query.text) if passages else None
-        found = candidates(query, passages, vectors, query_vector, s.evidence)
+        found = candidates(query, passages, vectors, query_vector, s.evidence, self.periods)
         chosen = choose(query, found, passages, s.answer, s.evidence)
         absent = self.absent_share(query, query.scope if scope is None else scope)
         decision = decide(query, chosen, passages, s.abstention, absent)
