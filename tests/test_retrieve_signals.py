@@ -10,7 +10,7 @@ from rag.answering.ranking import passage_view, time_match
 from rag.answering.retrieve import HybridRetriever
 from rag.answering.scope import Scope
 from rag.config import RankingWeights, RetrievalSettings
-from rag.types import Chunk
+from rag.types import Cell, Chunk, Table, TableRow
 from tests.queries import query
 
 SCATTERED = "推进孵化器建设。完善体系。加快安排建设进度。"
@@ -56,3 +56,16 @@ def test_a_section_headed_by_a_time_scope_is_hinted_more_than_a_mention() -> Non
     weights = RankingWeights()
     matches = [time_match(q, passage_view(c), weights) for c in (headed, mention, other)]
     assert matches == [weights.own_heading_scope, 1.0, 0.0]
+
+
+def test_a_table_row_read_with_its_column_headers_holds_the_question_together() -> None:
+    # The source flattens the table into one cell per line: no line says which year.
+    text = "高新技术企业数\n家\n32\n69"
+    cells = (Cell("高新技术企业数", 0, 7), Cell("家", 8, 9), Cell("32", 10, 12), Cell("69", 13, 15))
+    table = Table(
+        0, 15, "", ("指标", "单位", "2016年完成值", "2020年完成值"), (TableRow(0, 15, cells),)
+    )
+    chunk = Chunk("t", "p", "规划", "", ("第一章",), 0, 15, text, text, table=table)
+    sentences = passage_view(chunk).sentences
+    assert sentences == ("高新技术企业数 | 家 | 2016年完成值 32 | 2020年完成值 69",)
+    assert query("高新技术企业数2020年完成值").share(sentences[0]) == 1.0

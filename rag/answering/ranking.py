@@ -5,9 +5,9 @@ Four signals, each weighted in RankingWeights:
   the best of all candidates: a passage scored as a whole may bury the one sentence that
   answers, which its pooled sentence vector still shows;
 - heading: the passage's section headings hold the question's terms (a title field);
-- sentence: one sentence of the passage holds them together (BM25 and the dense vector
-  score a passage as a whole, so terms scattered over a long passage count as much as
-  terms in the one sentence that answers);
+- sentence: one sentence (a table: one row, read with its column headers) of the passage
+  holds them together (BM25 and the dense vector score a passage as a whole, so terms
+  scattered over a long passage count as much as terms in the one sentence that answers);
 - time scope: the passage speaks of the time the question asks about (targets, results,
   the 2035 vision), more when its own heading says so (a 发展目标 section is targets
   throughout).
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from rag import lexicon as lx
 from rag.answering.query import Query
+from rag.answering.units import units
 from rag.config import RankingWeights
-from rag.sentences import sentence_spans
 from rag.types import Chunk
 
 _PASSAGE_TIME = {name: re.compile(cue) for name, cue in lx.PASSAGE_TIME_CUES.items()}
@@ -33,7 +33,7 @@ class PassageView:
     """What ranking reads of a passage, computed once per passage and reused across questions."""
 
     headings: str  # its own and its parent's heading, lowercased
-    sentences: tuple[str, ...]  # its sentences, lowercased
+    sentences: tuple[str, ...]  # its sentences or table rows, lowercased
     heading_scopes: frozenset[str]  # time scopes its own heading states
     text_scopes: frozenset[str]  # time scopes its section path or text mention
 
@@ -44,7 +44,7 @@ def passage_view(chunk: Chunk) -> PassageView:
     text = " ".join(chunk.section) + " " + chunk.text
     return PassageView(
         headings=" ".join(chunk.section[-2:]).lower(),
-        sentences=tuple(chunk.text[a:b].lower() for a, b in sentence_spans(chunk.text)),
+        sentences=tuple(unit.text.lower() for unit in units(chunk)),
         heading_scopes=frozenset(n for n, cue in _PASSAGE_TIME.items() if cue.search(heading)),
         text_scopes=frozenset(n for n, cue in _PASSAGE_TIME.items() if cue.search(text)),
     )
