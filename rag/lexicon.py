@@ -122,9 +122,10 @@ NOT_IN_PLACE_NAMES = frozenset(
 # What kind of answer a question wants, read from its wording. Each cue is a regular
 # expression over the question; the first kind whose cue matches in WANTS_ORDER wins.
 
-# "How much / how many / when": the answer is a figure, a rank or a date.
+# "How much / how many / when": the answer is a figure, a rank or a date. 哪几(个) asks
+# which ones, not how many.
 NUMBER_CUES = (
-    r"多少|几[个家项名座所条年位张次亿万]?|多大|多高|多长|多快|比例|比重|占比|第几|排名|名次"
+    r"多少|(?<!哪)几[个家项名座所条年位张次亿万]?|多大|多高|多长|多快|比例|比重|占比|第几|排名|名次"
     r"|何时|什么时候|哪一年|哪年|几月|达到多|规模多"
 )
 # "Which ones": a list, even when each item's figure is asked too (哪些 … 各自多少).
@@ -240,7 +241,7 @@ MONEY_CUES = (
 MONEY_MEASURES = ("元", "万元", "亿元", "美元", "万美元", "亿美元")
 # A figure the question asks to be counted in something: 多少家, 几座, 多少亿元.
 ASKED_MEASURE = (
-    r"(?:多少|几)(亿元|万元|元|亿美元|平方公里|万平方米|亩|公里|家|个|座|所|项|条|名|人|件|台"
+    r"(?:多少|(?<!哪)几)(亿元|万元|元|亿美元|平方公里|万平方米|亩|公里|家|个|座|所|项|条|名|人|件|台"
     r"|套|辆|吨|倍|年|天|位|支|批|张|户|次)"
 )
 # A share or a rate is a figure in %.

@@ -106,6 +106,13 @@ def test_what_a_question_wants() -> None:
     assert query("三大产业集群是哪些?各自的规模目标是多少?").asks_figure
 
 
+def test_which_ones_asks_for_items_not_a_figure() -> None:
+    which = query("“三主三副”商贸格局包括哪几个商圈?")
+    assert which.wants == LIST and not which.asks_figure and which.measure == ""
+    how_many = query("建设几个商圈?")
+    assert how_many.asks_figure and how_many.measure == "个"
+
+
 def test_the_number_of_items_and_per_item_details() -> None:
     assert query("新乡高新区的四大主导产业是什么").count == 4
     assert query("“六个高新”是指哪六个").count == 6
