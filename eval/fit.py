@@ -1,6 +1,6 @@
 """The regressions the learner fits: L2-penalized logistic regression, conditional logit
-(one choice among each question's candidates), both by Newton's method, and a fit that
-keeps each coefficient's sign."""
+(one choice among each question's candidates), both by Newton's method, and fits that
+keep each coefficient's sign."""
 
 from __future__ import annotations
 
@@ -68,6 +68,33 @@ def signed_fit(
         if not wrong:
             return w
         used.remove(max(wrong, key=lambda i: abs(w[i])))
+
+
+def signed_logistic(
+    x: np.ndarray, y: np.ndarray, used: Sequence[int], signs: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """A logistic regression over the columns `used` of `x`, each coefficient keeping its
+    sign: the intercept and the coefficients over all columns (0 for those dropped).
+
+    The intercept is the one fitted with the coefficients returned; the kept columns are
+    not read back from the coefficients, since a kept column (one that never varies) may
+    come out at exactly 0. With every column dropped it is the labels' log-odds.
+    """
+    fits: list[tuple[list[int], np.ndarray]] = []
+
+    def fit(columns: list[int]) -> np.ndarray:
+        fits.append((list(columns), logistic_regression(x[:, columns], y)))
+        return fits[-1][1][1:]
+
+    coefficients = signed_fit(fit, list(used), signs)
+    if fits:
+        columns, params = fits[-1]
+        fitted = np.zeros_like(coefficients)
+        fitted[columns] = params[1:]
+        if np.array_equal(fitted, coefficients):
+            return float(params[0]), coefficients
+    share = float(np.clip(np.mean(y), 1e-6, 1 - 1e-6))
+    return float(np.log(share / (1 - share))), coefficients
 
 
 def _newton(

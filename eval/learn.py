@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.fit import conditional_logit, logistic, logistic_regression, signed_fit
+from eval.fit import conditional_logit, logistic, signed_fit, signed_logistic
 from eval.gold import GoldItem
 from eval.metrics import gold_spans, key_point_recall, mrr_at_k, passage_covers, relevance
 from index.service import QAService
@@ -279,15 +279,8 @@ def _learn_abstention(
         labels.append(float(case.item.answerable))
     x, y = np.array(rows), np.array(labels)
     signs = _signs(SIGNALS, ABSTAIN_SIGNS)
-    fits: dict[tuple[int, ...], np.ndarray] = {}
-
-    def fit(used: list[int]) -> np.ndarray:
-        fits[tuple(used)] = logistic_regression(x[:, used], y)
-        return fits[tuple(used)][1:]
-
-    coefficients = signed_fit(fit, [i for i, n in enumerate(SIGNALS) if n not in off], signs)
-    used = [i for i in range(len(SIGNALS)) if coefficients[i] != 0]
-    bias = float(fits[tuple(used)][0]) if tuple(used) in fits else 0.0
+    used = [i for i, n in enumerate(SIGNALS) if n not in off]
+    bias, coefficients = signed_logistic(x, y, used, signs)
     logits = bias + x @ coefficients
     probability = logistic(logits)
     threshold, rates = _threshold(probability, y)
