@@ -119,7 +119,7 @@ class RankingWeights:
     # so small: 0.05 is a large gap for e5-small).
     meaning: float = 8.0000
     heading: float = 0.0000  # the passage's section headings hold the question's terms
-    sentence: float = 0.8000  # one sentence of the passage holds the question's terms together
+    sentence: float = 0.8000  # one sentence (a table: one row) holds the question's terms together
     time_scope: float = 0.1000  # the passage speaks of the time the question asks about
     own_heading_scope: float = 1.5000  # a time scope in the passage's own heading, vs a mention
 
@@ -200,7 +200,7 @@ class AbstainWeights:
     figure_missing: float = 0.0000  # a figure is asked and the best unit states none
     measure_missing: float = -3.9327  # a figure in a measure is asked, none in the best unit
     year_missing: float = -5.7051  # a year is asked, not in the best unit (or its header)
-    threshold: float = 0.7433
+    threshold: float = 0.8092
     specific_terms: int = 3  # how many of the question's rarest known terms are 'specific'
 
 
