@@ -87,6 +87,7 @@ def candidates(
         vectors = unit_vectors[i] if i < len(unit_vectors) else None
         heading = query.share(" ".join(chunk.section))
         passage_dense = hit.dense_score or 0.0
+        period = (periods or {}).get(chunk.doc, "")
         for unit in units(chunk):
             dense = (_similarity(query_vector, vectors, unit.position), passage_dense)
             values = unit_features(
@@ -98,7 +99,7 @@ def candidates(
                 i,
                 hit.score / top,
                 weights.length_scale,
-                (periods or {}).get(chunk.doc, ""),
+                period,
             )
             score = float(weights.bias + coefficients @ np.array(values))
             out.append(Candidate(i, unit, values, score))
@@ -121,7 +122,7 @@ def unit_features(
     text = unit.text
     context = f"{_lead_in(chunk, unit)}{text} {_column_names(chunk)} {' '.join(chunk.section)}"
     years = [y for y in query.years if any(f in context for f in lx.year_forms(y))]
-    implied = not years and _in_period_end(query, context, period)
+    implied = bool(query.years) and not years and _in_period_end(query, context, period)
     figure = bool(_FIGURE.search(text))
     enumerated = enumeration_length(text)
     values = {
