@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answering.query import EXPLAIN, LIST, NUMBER, TARGET
+from rag.answering.asks import EXPLAIN, LIST, NUMBER, TARGET
 from rag.answering.scope import Scope
 from rag.lexicon import ACHIEVEMENT, LONG_RANGE
 from rag.lexicon import TARGET as TARGET_TIME

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag import lexicon as lx
+from rag.answering.asks import LIST
 from rag.answering.evidence import Candidate, asked_columns, enumeration_length
-from rag.answering.query import LIST, Query
+from rag.answering.query import Query
 from rag.config import AnswerSettings, AnswerWeights
 from rag.reading.tables import row_text, shown_cells
 from rag.types import Chunk, Citation, DocMeta, Hit

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag import lexicon as lx
-from rag.answering.query import LIST, TARGET, Query
+from rag.answering.asks import LIST, TARGET
+from rag.answering.query import Query
 from rag.answering.units import Unit, units
 from rag.config import AnswerWeights
 from rag.reading.tables import label_column

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rag import lexicon as lx
+from rag.answering import asks
+from rag.answering.asks import EXPLAIN
 from rag.answering.names import NameMatcher, TitleIndex
 from rag.answering.scope import FILTER, QUESTION, Scope
 from rag.answering.terms import TermWeights, bigrams, weighted_share
@@ -22,19 +24,10 @@ from rag.types import DocMeta
 
 MAX_QUESTION_CHARS = 2000
 
-# What a question wants as its answer.
-NUMBER, LIST, TARGET, EXPLAIN = "number", "list", "target", "explain"
-
 _NUMBER = re.compile(lx.NUMBER_CUES)
-_LIST = re.compile(lx.LIST_CUES)
-_TARGET = re.compile(lx.TARGET_CUES)
-_WHAT_IS = re.compile(lx.WHAT_IS_CUES)
 _PER_ITEM = re.compile(lx.PER_ITEM_CUES)
 _COUNT = re.compile(lx.COUNT_CUE)
 _YEAR = re.compile(lx.YEAR_CUE)
-_ASKED_MEASURE = re.compile(lx.ASKED_MEASURE)
-_SHARE = re.compile(lx.SHARE_CUES)
-_MONEY = re.compile(lx.MONEY_CUES)
 _FILLER = re.compile(
     "|".join(map(re.escape, sorted(lx.FILLER_WORDS, key=len, reverse=True)))
     + f"|[{re.escape(lx.FILLER_MARKS)}\\s]"
@@ -43,7 +36,6 @@ _DOC_NUMBER = re.compile(lx.DOC_NUMBER_IN_TEXT)
 _LEADING_ZONE = re.compile(lx.LEADING_ZONE)
 _MARKUP = re.compile(lx.MARKUP, re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_QUESTION_TIME = {name: re.compile(cue) for name, cue in lx.QUESTION_TIME_CUES.items()}
 _PERIOD_MENTION = re.compile(
     rf"[“\"]?(?:{lx.PLAN_SHORT.pattern}|{lx.PLAN_LONG.pattern})[”\"]?{lx.PERIOD_SUFFIX}"
 )
@@ -182,7 +174,7 @@ class QueryAnalyzer:
         if problem:
             return Query(text, problem=problem)
         scope, words, period = self._scope(text, region, doc)
-        expansions = _expansions(text)
+        expansions = asks.expansions(text)
         key = _FILLER.sub(" ", _without(text, words)) + " " + " ".join(expansions)
         grams = sorted(bigrams(key))
         terms = tuple((g, self._weights.weight(g)) for g in grams)
@@ -198,12 +190,12 @@ class QueryAnalyzer:
             scope_words=words,
             period=period,
             years=tuple(dict.fromkeys(lx.year_number(y) for y in _YEAR.findall(text))),
-            wants=_wants(text, asks_figure),
+            wants=asks.wants(text, asks_figure),
             asks_figure=asks_figure,
-            measure=_measure(text) if asks_figure else "",
+            measure=asks.measure(text) if asks_figure else "",
             count=max(counts, default=0),
             per_item=bool(_PER_ITEM.search(text)),
-            time_scopes=_time_scopes(text),
+            time_scopes=asks.time_scopes(text),
             terms=terms,
             unknown_terms=frozenset(g for g in grams if not self._weights.known(g)),
             search_terms=search,
@@ -315,37 +307,3 @@ def _periods_named(text: str) -> list[tuple[str, str]]:
         if plans:
             found.append((m.group(0), lx.period_of_plan(plans[0])))
     return found
-
-
-def _expansions(text: str) -> tuple[str, ...]:
-    """Full forms of the abbreviations the question uses."""
-    lowered = text.lower()
-    found = [f for a, fulls in lx.ABBREVIATIONS.items() if a.lower() in lowered for f in fulls]
-    return tuple(dict.fromkeys(found))
-
-
-def _measure(text: str) -> str:
-    """The measure word the asked figure is counted in: 家, "%" for a share, "元" for money."""
-    m = _ASKED_MEASURE.search(text)
-    if m:
-        return m.group(1)
-    if _MONEY.search(text):
-        return "元"
-    return "%" if _SHARE.search(text) else ""
-
-
-def _wants(text: str, asks_figure: bool) -> str:
-    if _LIST.search(text):
-        return LIST
-    if _TARGET.search(text) and not asks_figure:
-        return TARGET  # 目标是什么 asks for targets, not for a list
-    if _WHAT_IS.search(text) and not asks_figure:
-        return LIST
-    return NUMBER if asks_figure else EXPLAIN
-
-
-def _time_scopes(text: str) -> frozenset[str]:
-    scopes = {name for name, cue in _QUESTION_TIME.items() if cue.search(text)}
-    if lx.LONG_RANGE in scopes:
-        scopes.discard(lx.TARGET)
-    return frozenset(scopes)
