@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from index.build import BuildReport, build_index
+from index.build_files import read_chunks
 from index.config import load_settings
 from index.embedder import Encoder
 from index.paths import DEFAULT_DOCS
-from index.store import read_chunks
 
 T = TypeVar("T")
 

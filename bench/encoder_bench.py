@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.build_files import read_chunks
 from index.embedder import Encoder
+from index.manifest import embedding_settings, read_manifest
 from index.paths import DEFAULT_INDEX
 from index.publish import resolve_live
-from index.store import embedding_settings, read_chunks, read_manifest
 from index.unit_vectors import encode_with_units
 from rag.answering.units import unit_spans
 

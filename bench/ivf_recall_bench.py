@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from index.build_files import read_unit_vectors, read_vectors
 from index.dense import _trained_ivf, ivf_params
 from index.embedder import Encoder
+from index.manifest import embedding_settings, read_manifest
 from index.paths import DEFAULT_INDEX
 from index.publish import resolve_live
-from index.store import embedding_settings, read_manifest, read_unit_vectors, read_vectors
 from rag.config import IndexSettings
 
 GOLD = sorted(Path("eval/gold").glob("*.jsonl"))

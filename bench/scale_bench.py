@@ -32,24 +32,23 @@ from pathlib import Path
 import numpy as np
 
 from index.bm25 import BM25_DIR, BM25Writer
-from index.chunk_table import ChunkWriter
-from index.dense import DenseWriter
-from index.npyfile import NpyAppender
-from index.paths import DEFAULT_INDEX
-from index.publish import new_build_id, publish_build, resolve_live, start_build
-from index.store import (
+from index.build_files import (
     DOCS,
     TERMS,
     UNIT_OFFSETS,
     UNITS,
-    make_tokenizer,
     read_chunks,
     read_docs,
-    read_manifest,
     read_unit_vectors,
     read_vectors,
-    write_manifest,
 )
+from index.chunk_table import ChunkWriter
+from index.dense import DenseWriter
+from index.manifest import read_manifest, write_manifest
+from index.npyfile import NpyAppender
+from index.paths import DEFAULT_INDEX
+from index.publish import new_build_id, publish_build, resolve_live, start_build
+from index.store import make_tokenizer
 from rag.answering.terms import bigrams
 from rag.config import IndexSettings
 from rag.reading.places import region_aliases

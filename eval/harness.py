@@ -19,9 +19,10 @@ from eval.report import ReportFiles, write_report
 from eval.trec import write_qrels, write_run
 from index.build import build_index
 from index.loaders import UnreadableDocument, load_document
+from index.manifest import read_manifest
 from index.publish import IndexNotFoundError, resolve_live
 from index.service import QAService
-from index.store import open_index, read_manifest
+from index.store import open_index
 from rag.config import Settings
 from rag.types import Answer
 

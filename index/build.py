@@ -28,23 +28,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.bm25 import BM25_DIR, BM25Writer
+from index.build_files import DOCS, TERMS, UNIT_OFFSETS, UNITS
 from index.chunk_table import ChunkTable, ChunkWriter
 from index.dense import DenseWriter
 from index.discovery import shown
 from index.embed_cache import CACHE_FILE, EmbeddingCache
 from index.freshness import scan_inputs, why_stale
 from index.loaders import UnreadableDocument, discover, load_document, read_file
+from index.manifest import write_manifest
 from index.npyfile import NpyAppender
 from index.publish import abandon_build, build_lock, new_build_id, publish_build, start_build
 from index.reuse import LazyEncoder, LazyTokenizer, batch_vectors
-from index.store import (
-    DOCS,
-    TERMS,
-    UNIT_OFFSETS,
-    UNITS,
-    verify_index,
-    write_manifest,
-)
+from index.store import verify_index
 from rag.answering.terms import bigrams
 from rag.config import Settings
 from rag.reading.chunking import CHUNKER_VERSION, chunk_document

@@ -20,6 +20,7 @@ from typing import Any
 from index.discovery import discover
 from index.integrity import IndexMismatchError, sha256_of
 from index.loaders import sidecar_path
+from index.manifest import read_manifest
 from index.publish import IndexNotFoundError, resolve_live
 from rag.answering.units import UNITS_VERSION
 from rag.config import DEFAULT_MODEL, Settings
@@ -123,8 +124,6 @@ def _version(distribution: str) -> str:
 def recorded_docs_dir(index_root: Path) -> Path | None:
     """The documents folder the live build was made from, or None (no build, or none noted)."""
     try:
-        from index.store import read_manifest  # here: store pulls in the tokenizer
-
         manifest = read_manifest(resolve_live(index_root))
     except (IndexNotFoundError, IndexMismatchError):
         return None
@@ -134,9 +133,6 @@ def recorded_docs_dir(index_root: Path) -> Path | None:
 
 def why_stale(index_root: Path, docs_dir: Path, settings: Settings) -> str:
     """Why the live build no longer matches `docs_dir` and `settings`; "" when it does."""
-    # Lazy: store pulls in the tokenizer (jieba), which a fresh check never needs.
-    from index.store import read_manifest
-
     try:
         manifest = read_manifest(resolve_live(index_root))
     except IndexNotFoundError:

@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from index.bm25 import BM25_DIR, K1, VOCAB, B
+from index.build_files import read_docs, read_unit_vectors, read_vectors
 from index.chunk_table import ChunkTable
+from index.manifest import read_manifest
 from index.milvus_store import TEXT_LIMIT, collection_name, connect
-from index.store import make_tokenizer, read_docs, read_manifest, read_unit_vectors, read_vectors
+from index.store import make_tokenizer
 from rag.config import StoreSettings
 from rag.serialize import chunk_record
 from rag.types import Chunk

@@ -1,88 +1,59 @@
-"""The index folder format (plain JSON, JSONL, .npy, FAISS and bm25s files; no pickle) and
-opening it.
-
-A build folder (schema 2) holds:
-
-    manifest.json      schema version, library versions, model, chunking, tokenizer, dense
-                       index kind and parameters, sources, inputs, counts, and every other
-                       file's size and sha256 (written last: the mark of a complete build)
-    chunks.jsonl       row i == FAISS id i == BM25 doc i; read by row through
-    chunk_offsets.npy  chunk_crc.npy  chunk_docs.npy   (see index/chunk_table.py)
-    dense.faiss        flat, or IVF with 8-bit codes and vectors.npy (see index/dense.py)
-    bm25/              bm25s's files, opened memory-mapped (see index/bm25.py)
-    units.npy          float16 vectors of every passage's units (sentences, table rows)
-    unit_offsets.npy   int64: passage i's units are units.npy[offsets[i]:offsets[i+1]]
-    docs.json          per-document metadata, in the order chunk_docs.npy numbers them
-    terms.json         {"passages": n, "df": {bigram: passages using it}}: the answer
-                       layer's term weights, counted at build time
+"""Opening a build folder: its files checked against the manifest, its parts loaded and agreeing.
 
 Opening memory-maps the big arrays and reads no passage: a passage is read (and its
 checksum checked) when a question needs it. The query side (encoder, tokenizer) is
 rebuilt from the manifest, so a question is always embedded and tokenized the way its
-index was.
+index was. The files themselves are described in index/build_files.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.bm25 import BM25_DIR, VOCAB, TermIndex
-from index.chunk_table import CHUNK_CRC, CHUNK_DOCS, CHUNK_OFFSETS, CHUNKS, ChunkTable
+from index.build_files import (
+    DOCS,
+    HEAD_FILES,
+    REQUIRED_FILES,
+    UNITS,
+    UnitTable,
+    read_docs,
+    read_term_weights,
+)
+from index.chunk_table import CHUNK_DOCS, CHUNKS, ChunkTable
 from index.dense import DENSE, DenseIndex
 from index.errors import brief
-from index.integrity import (
-    IndexDamagedError,
-    IndexMismatchError,
-    check_files,
-    check_manifest,
-    damaged,
-    file_records,
-    fix_hint,
-)
+from index.integrity import IndexDamagedError, IndexMismatchError, check_files, damaged
+from index.manifest import embedding_settings, read_manifest, rebuild_hint
 from index.paths import jieba_cache_dir
-from index.publish import MANIFEST, IndexNotFoundError, build_command, resolve_live
+from index.publish import IndexNotFoundError, build_command, resolve_live
 from rag.answering.terms import TermWeights
-from rag.config import EmbeddingSettings, IndexSettings
+from rag.config import IndexSettings
 from rag.tokenize import TOKENIZER_VERSION, ChineseTokenizer
-from rag.types import Chunk, DocMeta
+from rag.types import DocMeta
 
 if TYPE_CHECKING:
     from index.embedder import Encoder
 
 __all__ = [
-    "SCHEMA_VERSION",
     "IndexDamagedError",
     "IndexMismatchError",
     "IndexNotFoundError",
     "OpenIndex",
     "make_tokenizer",
     "open_index",
-    "read_chunks",
-    "read_manifest",
-    "read_unit_vectors",
-    "read_vectors",
     "verify_index",
-    "write_manifest",
 ]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
-DOCS = "docs.json"
-TERMS = "terms.json"
-UNITS = "units.npy"
-UNIT_OFFSETS = "unit_offsets.npy"
-REQUIRED_FILES = (CHUNKS, CHUNK_OFFSETS, CHUNK_CRC, CHUNK_DOCS, DENSE, BM25_DIR, DOCS, TERMS)
-REQUIRED_FILES += (UNITS, UNIT_OFFSETS)
-# What a server whose passages live in Milvus needs of a build: the query side.
-HEAD_FILES = (DOCS, TERMS, f"{BM25_DIR}/{VOCAB}")
 MB = 1024 * 1024
 # What a damaged file makes the readers (json, numpy, faiss, bm25s) raise.
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError, EOFError)
@@ -96,112 +67,6 @@ def make_tokenizer(user_words: Sequence[str]) -> ChineseTokenizer:
     cache = jieba_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     return ChineseTokenizer(user_words, cache_file=str(cache / "jieba.cache"))
-
-
-def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
-    """Write manifest.json last, recording every other file's size and checksum."""
-    files = file_records(folder)
-    data = {"schema_version": SCHEMA_VERSION, **manifest, "files": files}
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    (folder / MANIFEST).write_text(text, encoding="utf-8")
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a build folder, after checking its schema version and fields."""
-    path = folder / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise IndexNotFoundError(f"{path} is missing: {fix_hint(folder)}") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise damaged(folder, f"{MANIFEST} is not valid JSON ({err})") from None
-    except OSError as err:
-        raise damaged(folder, f"{MANIFEST} cannot be read ({err.strerror})") from None
-    if not isinstance(manifest, dict):
-        raise damaged(folder, f"{MANIFEST} is not a JSON object")
-    version = manifest.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise IndexMismatchError(
-            f"{folder} has index schema version {version}, this policy-qa reads "
-            f"version {SCHEMA_VERSION}: rebuild with this version: {_rebuild(folder)}"
-        )
-    check_manifest(folder, manifest)
-    return manifest
-
-
-def read_chunks(folder: Path) -> list[Chunk]:
-    """Every chunk in row order (for exports and tests: opening reads them by row)."""
-    table = ChunkTable(folder)
-    try:
-        return list(table)
-    finally:
-        table.close()
-
-
-def read_docs(folder: Path) -> dict[str, DocMeta]:
-    """Per-document metadata keyed by document path, in the order chunk_docs.npy uses."""
-    try:
-        raw = json.loads((folder / DOCS).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise damaged(folder, f"{DOCS} cannot be read ({err})") from None
-    known = {f.name for f in fields(DocMeta)}
-    ok = isinstance(raw, dict) and all(
-        isinstance(meta, dict) and all(isinstance(v, str) for k, v in meta.items() if k in known)
-        for meta in raw.values()
-    )
-    if not ok:
-        raise damaged(folder, f"{DOCS} does not map each document to its metadata")
-    return {
-        path: DocMeta(**{k: v for k, v in meta.items() if k in known}) for path, meta in raw.items()
-    }
-
-
-def read_term_weights(folder: Path) -> TermWeights:
-    """The answer layer's bigram weights, from the counts the build saved."""
-    try:
-        raw = json.loads((folder / TERMS).read_text(encoding="utf-8"))
-        return TermWeights.from_counts(raw["df"], int(raw["passages"]))
-    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
-        raise damaged(folder, f"{TERMS} cannot be read ({brief(err)})") from None
-
-
-def read_vectors(folder: Path) -> np.ndarray:
-    """All passage vectors of a build, row i == chunk i (float32)."""
-    manifest = read_manifest(folder)
-    dense = DenseIndex(folder, manifest.get("dense", {}), 0)
-    if dense.vectors is not None:
-        return np.asarray(dense.vectors, dtype=np.float32)
-    index = dense.index
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), "f4")
-
-
-class UnitTable:
-    """Each passage's unit vectors (float16 views of one memory-mapped array), by row."""
-
-    def __init__(self, folder: Path) -> None:
-        """Map units.npy and read its offsets."""
-        self.stacked = np.load(folder / UNITS, mmap_mode="r", allow_pickle=False)
-        self.offsets = np.load(folder / UNIT_OFFSETS, mmap_mode="r", allow_pickle=False)
-        if self.offsets.ndim != 1 or (len(self.offsets) and self.offsets[-1] != len(self.stacked)):
-            raise ValueError(f"{UNIT_OFFSETS} does not match {UNITS}")
-
-    def __len__(self) -> int:
-        """Number of passages."""
-        return max(0, len(self.offsets) - 1)
-
-    def __getitem__(self, row: int) -> np.ndarray:
-        """Passage `row`'s unit vectors (units, dim), float16."""
-        return self.stacked[int(self.offsets[row]) : int(self.offsets[row + 1])]
-
-
-def read_unit_vectors(folder: Path) -> UnitTable:
-    """Each passage's unit vectors, by row."""
-    return UnitTable(folder)
-
-
-def _rebuild(folder: Path) -> str:
-    root = folder.parent.parent if folder.parent.name == "builds" else folder
-    return f"`{build_command(root)}`"
 
 
 def _checksum_limit(index_settings: IndexSettings | None) -> int:
@@ -290,7 +155,7 @@ def open_index(
         parts = _load_head(folder)
     else:
         parts = _load_checked(folder, manifest, settings or IndexSettings())
-    rebuild = _rebuild(folder)
+    rebuild = rebuild_hint(folder)
     tokenizer = _open_tokenizer(folder, manifest, rebuild)
     encoder = _open_encoder(manifest, int(manifest["embedding"]["dim"]), rebuild)
     logger.info("opened index %s: %d chunks", folder, manifest["counts"]["chunks"])
@@ -399,9 +264,3 @@ def _open_encoder(manifest: dict[str, Any], dim: int, rebuild: str) -> Encoder:
             f"rebuild with {rebuild}"
         )
     return encoder
-
-
-def embedding_settings(manifest: Mapping[str, Any]) -> EmbeddingSettings:
-    """The encoder settings an index was built with."""
-    known = {f.name for f in fields(EmbeddingSettings)}
-    return EmbeddingSettings(**{k: v for k, v in manifest["embedding"].items() if k in known})

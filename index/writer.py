@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from index.bm25 import BM25_DIR, BM25Writer
+from index.build_files import DOCS, TERMS, UNIT_OFFSETS, UNITS
 from index.chunk_table import ChunkWriter
 from index.dense import DenseWriter
+from index.manifest import write_manifest
 from index.npyfile import NpyAppender
-from index.store import DOCS, TERMS, UNIT_OFFSETS, UNITS, write_manifest
 from rag.answering.terms import bigrams
 from rag.config import IndexSettings
 from rag.types import Chunk, DocMeta

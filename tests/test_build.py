@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from index.build import BuildReport, NoDocumentsError, build_index
+from index.build_files import read_chunks, read_vectors
 from index.publish import BUILDS, CURRENT, BuildInProgressError, build_lock, list_builds
-from index.store import open_index, read_chunks, read_vectors
+from index.store import open_index
 from rag.config import EmbeddingSettings, IndexSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
+from index.build_files import read_chunks
 from index.config import ConfigError, load_settings
-from index.store import read_chunks
 from rag.config import DocumentSettings, EmbeddingSettings, Settings
 
 PLAN = "某区产业发展规划\n\n第一章 总体要求\n\n推动某区先进制造业高质量发展，建设产业园区。\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eval.harness import evaluate, load_sets
+from index.manifest import read_manifest
 from index.publish import resolve_live
-from index.store import read_manifest
 from tests.conftest import CORPUS, ROOT
 from tests.small_corpus import DOCS, build_small_index, tiny_model_settings
 from ui.cli import main

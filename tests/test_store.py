@@ -11,15 +11,14 @@ import numpy as np
 import pytest
 
 from index.embedder import Encoder
+from index.manifest import SCHEMA_VERSION, read_manifest
 from index.publish import new_build_id, publish_build, start_build
 from index.store import (
-    SCHEMA_VERSION,
     IndexMismatchError,
     IndexNotFoundError,
     OpenIndex,
     make_tokenizer,
     open_index,
-    read_manifest,
 )
 from index.unit_vectors import encode_with_units
 from index.writer import write_index

@@ -131,8 +131,9 @@ class IndexCatalog:
     def read(cls, index_root: Path) -> IndexCatalog:
         """The live build's documents; IndexNotFoundError/IndexMismatchError when unusable."""
         # Lazy: the index modules pull in the tokenizer, which `--help` must not pay for.
+        from index.build_files import read_docs
+        from index.manifest import read_manifest
         from index.publish import resolve_live
-        from index.store import read_docs, read_manifest
 
         folder = resolve_live(index_root)
         manifest = read_manifest(folder)
