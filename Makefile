@@ -27,6 +27,7 @@ browser:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # -m "" replaces pyproject's default marker filter: CI runs every test, gate, slow and browser.
 test: setup browser lint

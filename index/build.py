@@ -190,8 +190,8 @@ def _read_documents(
     max_bytes = round(settings.documents.max_document_mb * 1024 * 1024)
     found = discover(docs_dir, max_bytes)
     read = _Read(skipped=[(s.path, s.reason) for s in found.skipped])
-    for path, reason in read.skipped:
-        logger.warning("skipping %s: %s", path, reason)
+    for name, reason in read.skipped:
+        logger.warning("skipping %s: %s", name, reason)
     sizes = [_size(path) for path in found.documents]
     done, total = 0, sum(sizes)
     writer = ChunkWriter(tmp)

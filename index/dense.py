@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -121,7 +121,7 @@ class DenseIndex:
         self.vectors = None
         self.refine = 1
         if self.kind != "flat":
-            self.index.nprobe = int(entry["nprobe"])
+            cast("faiss.IndexIVF", self.index).nprobe = int(entry["nprobe"])
             self.refine = max(1, int(entry.get("refine", 1)))
             self.vectors = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
 
@@ -158,15 +158,19 @@ class DenseIndex:
         elif self.vectors is not None and rows.size <= self.exact_scope_rows:
             return _exact(self.vectors, query[0], k, rows)
         else:
+            selector: faiss.IDSelector
+            params: faiss.SearchParameters
             if self.kind == "flat":
                 selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
-                params = faiss.SearchParameters(sel=selector)
+                params = faiss.SearchParameters()
             else:
                 mask = np.zeros(self.ntotal, dtype=bool)
                 mask[rows] = True
                 bits = np.packbits(mask, bitorder="little")
                 selector = faiss.IDSelectorBitmap(self.ntotal, faiss.swig_ptr(bits))
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
+                params = ivf_params = faiss.SearchParametersIVF()
+                ivf_params.nprobe = cast("faiss.IndexIVF", self.index).nprobe
+            params.sel = selector
             # The selector (and its bits) must outlive the search call.
             scores, ids = self.index.search(query, k * self.refine, params=params)
             if self.vectors is not None:

@@ -191,9 +191,9 @@ def _content_root(body: Tag) -> Tag:
         found = sorted(body.find_all(name), key=lambda t: len(t.get_text(strip=True)))
         if found and len(found[-1].get_text(strip=True)) >= 0.25 * total:
             return found[-1]
-    found = body.find(attrs={"role": "main"})
-    if found is not None and len(found.get_text(strip=True)) >= 0.25 * total:
-        return found
+    role_main = body.find(name=None, attrs={"role": "main"})
+    if role_main is not None and len(role_main.get_text(strip=True)) >= 0.25 * total:
+        return role_main
     return _densest_block(body)
 
 
@@ -210,7 +210,7 @@ def _title_outside(body: Tag, root: Tag) -> str:
 
 
 def _marks(tag: Tag) -> str:
-    return " ".join([*tag.get("class", []), str(tag.get("id", ""))])
+    return " ".join([*tag.get_attribute_list("class"), str(tag.get("id", ""))])
 
 
 def _is_furniture(tag: Tag) -> bool:
@@ -268,12 +268,14 @@ def _block_lines(root: Tag) -> list[str]:
 
 def _walk(node: Tag, pieces: list[str]) -> None:
     # Imported here like the parser itself; cached after the first call.
-    from bs4 import NavigableString
+    from bs4 import NavigableString, Tag
 
     for child in node.children:
         if isinstance(child, NavigableString):
             if type(child) is NavigableString:  # not a comment, CDATA or doctype
                 pieces.append(_HTML_SPACE.sub(" ", _CJK_WRAP.sub("", str(child))))
+        elif not isinstance(child, Tag):
+            continue  # every child is a string or a tag
         elif child.name == "br":
             pieces.append("\n")
         elif child.name == "pre":

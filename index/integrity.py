@@ -98,14 +98,14 @@ def _record(folder: Path, rel: str, record: object) -> tuple[int, str]:
 
 
 # Manifest keys the reader relies on, and the JSON type each must have.
-REQUIRED = {
+REQUIRED: dict[str, type] = {
     "build_id": str,
     "embedding": dict,
     "tokenizer": dict,
     "counts": dict,
     "files": dict,
 }
-REQUIRED_EMBEDDING = {"model": str, "fingerprint": str, "dim": int}
+REQUIRED_EMBEDDING: dict[str, type] = {"model": str, "fingerprint": str, "dim": int}
 
 
 def check_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
