@@ -254,6 +254,9 @@ ITEM_START = (
     r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]"
     r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
 )
+# An item of an enumeration written inside a paragraph (一是…二是…, ——…), not as a heading:
+# what follows it up to the next such item is that item's body.
+INLINE_ITEM = r"^(?:——|[一二三四五六七八九十]+是)"
 # Inside an enumeration: items joined by 、 within one clause.
 CLAUSE_MARKS = "，,；;。:："
 

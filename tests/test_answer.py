@@ -216,3 +216,15 @@ def test_sub_items_join_an_inline_enumeration_only_when_each_items_details_are_a
     for question, wanted in (("三大产业集群是哪些", False), ("三大产业集群各自的规模", True)):
         text, _ = compose(question, hits)
         assert ("600亿级" in text) is wanted, question
+
+
+def test_a_question_about_one_inline_item_gets_that_item_not_its_siblings() -> None:
+    body = (
+        "2.打造一流营商环境。一是高标准推进“放管服”改革。转变服务理念,提升利企便民水平。"
+        "二是深化商事制度和“证照分离”改革。实行告知承诺,让信息多跑路、让企业少跑腿。"
+        "三是健全制度化监管机制。推进“双随机,一公开”监管。"
+    )
+    hits = [_hit(body, body, ("二、工作内容", "2.打造一流营商环境"), 1)]
+    text, _ = compose("深化商事制度和“证照分离”改革有哪些做法", hits)
+    assert "告知承诺" in text
+    assert "放管服" not in text and "双随机" not in text

@@ -22,6 +22,7 @@ from rag.reading.tables import row_text, shown_cells
 from rag.types import Chunk, Citation, DocMeta, Hit
 
 _ITEM_START = re.compile(lx.ITEM_START)
+_INLINE_ITEM = re.compile(lx.INLINE_ITEM)
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,27 @@ def choose(
     home = hits[best.hit_index].chunk
     chosen = [best]
     ranked = sorted(candidates, key=lambda c: -c.score)
-    chosen += [
-        c
-        for c in ranked
-        if c is not best
-        and c.hit_index == best.hit_index
-        and c.score >= best.score - weights.keep_same_passage
-    ]
-    whole = answers_whole(query, home, weights)
+    item = _inline_item(best)
+    if item:
+        # The best unit opens an item of an enumeration (四是深化商事制度改革。): the
+        # question is about that item, answered by its body, not by its siblings.
+        chosen += _item_body(best, candidates, item)
+    else:
+        chosen += [
+            c
+            for c in ranked
+            if c is not best
+            and c.hit_index == best.hit_index
+            and c.score >= best.score - weights.keep_same_passage
+        ]
+    whole = not item and answers_whole(query, home, weights)
     if whole:
         # A section whose own heading names what is asked answers as a whole, over all
         # the passages it was cut into.
         chosen += [
             c for c in candidates if c is not best and _same_section(hits[c.hit_index].chunk, home)
         ]
-    if query.wants == LIST:
+    if query.wants == LIST and not item:
         chosen += _list_items(query, best, candidates, hits, weights.list_parent_share)
     covered = _terms(query, chosen)
     for c in ranked:
@@ -74,6 +81,30 @@ def choose(
             covered |= new
     unique = list({(hits[c.hit_index].chunk.doc, c.unit.start): c for c in chosen}.values())
     return unique[: settings.section_sentences if whole else settings.max_sentences]
+
+
+def _inline_item(unit: Candidate) -> str:
+    """The marker kind of an inline enumeration item the unit opens ("是", "——"), or ""."""
+    m = _INLINE_ITEM.match(unit.unit.text) if unit.unit.row is None else None
+    return "" if m is None else m.group(0)[-1]
+
+
+def _item_body(best: Candidate, candidates: Sequence[Candidate], kind: str) -> list[Candidate]:
+    """The units after an item's opening unit in its passage, up to the next item."""
+    after = sorted(
+        (
+            c
+            for c in candidates
+            if c.hit_index == best.hit_index and c.unit.position > best.unit.position
+        ),
+        key=lambda c: c.unit.position,
+    )
+    body = []
+    for c in after:
+        if _inline_item(c) == kind:
+            break
+        body.append(c)
+    return body
 
 
 def _terms(query: Query, chosen: Sequence[Candidate]) -> set[str]:
