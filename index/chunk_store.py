@@ -27,8 +27,13 @@ class ChunkStore(PassageStore, Protocol):
         ...
 
 
-def rows_of_section(store: ChunkStore, doc: str, section: tuple[str, ...]) -> list[int]:
-    """Rows of the passages of one section of `doc`, in source order (any store)."""
+def rows_of_section(
+    store: ChunkStore, doc: str, section: tuple[str, ...], below: bool = False
+) -> list[int]:
+    """Rows of the passages of one section of `doc` (and of its subsections, `below`), in
+    source order (any store)."""
     rows = [int(r) for r in store.doc_rows(doc)]
-    pairs = zip(rows, store.passages(rows), strict=True)
-    return [r for r, c in sorted(pairs, key=lambda p: p[1].start) if c.section == section]
+    pairs = sorted(zip(rows, store.passages(rows), strict=True), key=lambda p: p[1].start)
+    if below:
+        return [r for r, c in pairs if c.section[: len(section)] == section]
+    return [r for r, c in pairs if c.section == section]

@@ -119,9 +119,10 @@ class LocalStore:
         """Each passage's unit vectors (units, dim), in the order of `rows`."""
         return [np.asarray(self.index.units[int(row)], dtype=np.float32) for row in rows]
 
-    def section_rows(self, doc: str, section: tuple[str, ...]) -> list[int]:
-        """Rows of every passage of one section of a document, in source order."""
-        return rows_of_section(self, doc, section)
+    def section_rows(self, doc: str, section: tuple[str, ...], below: bool = False) -> list[int]:
+        """Rows of every passage of one section of a document (and of its subsections,
+        `below`), in source order."""
+        return rows_of_section(self, doc, section, below)
 
     def known_term(self, term: str) -> bool:
         """Whether any passage holds the BM25 term."""

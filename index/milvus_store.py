@@ -233,9 +233,10 @@ class MilvusStore:
         found = self.client.query(self.name, filter=f"doc == {number}", output_fields=["row"])
         return np.asarray(sorted(int(r["row"]) for r in found), dtype=np.int64)
 
-    def section_rows(self, doc: str, section: tuple[str, ...]) -> list[int]:
-        """Rows of every passage of one section of a document, in source order."""
-        return rows_of_section(self, doc, section)
+    def section_rows(self, doc: str, section: tuple[str, ...], below: bool = False) -> list[int]:
+        """Rows of every passage of one section of a document (and of its subsections,
+        `below`), in source order."""
+        return rows_of_section(self, doc, section, below)
 
     def known_term(self, term: str) -> bool:
         """Whether any passage holds the BM25 term."""

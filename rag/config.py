@@ -131,6 +131,7 @@ class AnswerSettings:
     passages: int = 5  # top passages the composer reads
     max_sentences: int = 10  # sentences or rows in one answer (per region block)
     section_sentences: int = 20  # when a section answers as a whole: sentences quoted at most
+    list_sections: int = 12  # sibling item sections read for a list question, at most
     region_blocks: int = 6  # regions answered side by side for a question naming none
     region_passages: int = 5  # passages read per region block
     # A region's block is shown when its answer is this close (in the abstention model's

@@ -254,6 +254,8 @@ ITEM_START = (
     r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]"
     r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
 )
+# A numbered section under a chapter (第二节 强化要素保障): as much a list's item as (二).
+NUMBERED_SECTION = r"^第[一二三四五六七八九十百\d]+节"
 # An item of an enumeration written inside a paragraph (一是…二是…, ——…), not as a heading:
 # what follows it up to the next such item is that item's body.
 INLINE_ITEM = r"^(?:——|[一二三四五六七八九十]+是)"

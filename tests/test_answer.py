@@ -228,3 +228,36 @@ def test_a_question_about_one_inline_item_gets_that_item_not_its_siblings() -> N
     text, _ = compose("深化商事制度和“证照分离”改革有哪些做法", hits)
     assert "告知承诺" in text
     assert "放管服" not in text and "双随机" not in text
+
+
+def test_a_list_question_gets_every_sibling_item_though_one_item_enumerates_its_own_details() -> (
+    None
+):
+    first = "1．工业机器人。重点发展焊接、搬运、喷涂等工业机器人整机。"
+    second = "2．高端数控机床。支持企业突破数控系统。"
+    third = "3．智能农机装备。推动拖拉机智能化升级。"
+    text = first + second + third
+    parent = ("一、智能装备产业", "（一）发展方向")
+    hits = [
+        _hit(text, part, (*parent, part.split("。")[0]), rank)
+        for rank, part in enumerate((first, second, third), start=1)
+    ]
+    answer, ranks = compose("智能装备产业重点发展哪些方向", hits)
+    for item in ("工业机器人", "高端数控机床", "智能农机装备"):
+        assert item in answer
+    assert ranks == [1, 2, 3]
+
+
+def test_an_item_whose_heading_names_the_question_is_answered_without_its_siblings() -> None:
+    green = "3.在绿色发展上面临的挑战。空气质量多次在全市垫底,PM10、PM2.5、优良天数比例均超标。"
+    shared = "5.在共享发展上面临的挑战。公共服务供给水平不高,教育、文化、医疗资源不足。"
+    text = green + shared
+    parent = ("第二章", "第二节 面临的挑战")
+    hits = [
+        _hit(text, green, (*parent, "3.在绿色发展上面临的挑战"), 1),
+        _hit(text, shared, (*parent, "5.在共享发展上面临的挑战"), 2),
+    ]
+    answer, ranks = compose("在绿色发展上面临哪些挑战", hits)
+    assert "空气质量" in answer
+    assert "公共服务" not in answer
+    assert ranks == [1]

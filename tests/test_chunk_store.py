@@ -168,6 +168,11 @@ def test_passages_units_and_sections_come_back_as_stored(
     assert store.section_rows(chunk.doc, chunk.section) == reference.section_rows(
         chunk.doc, chunk.section
     )
+    top = chunk.section[:1]
+    below = store.section_rows(chunk.doc, top, below=True)
+    assert below == reference.section_rows(chunk.doc, top, below=True)
+    assert set(store.section_rows(chunk.doc, chunk.section)) <= set(below)
+    assert all(c.section[:1] == top for c in store.passages(below))
 
 
 def test_answers_do_not_depend_on_the_store(

@@ -22,6 +22,7 @@ from rag.reading.tables import row_text, shown_cells
 from rag.types import Chunk, Citation, DocMeta, Hit
 
 _ITEM_START = re.compile(lx.ITEM_START)
+_ITEM_SECTION = re.compile(f"{lx.ITEM_START}|{lx.NUMBERED_SECTION}")  # a section that is an item
 _INLINE_ITEM = re.compile(lx.INLINE_ITEM)
 
 
@@ -119,6 +120,27 @@ def answers_whole(query: Query, passage: Chunk, weights: AnswerWeights) -> bool:
     return bool(heading) and query.share(heading) >= weights.whole_section_share
 
 
+def lists_siblings(query: Query, passage: Chunk, weights: AnswerWeights) -> bool:
+    """Whether a list question asks for the items the passage's section is one of: its
+    section is an item (1．工业机器人) under a heading that names the question (发展方向)."""
+    section = passage.section
+    if query.wants != LIST or len(section) < 2 or not _ITEM_SECTION.match(section[-1]):
+        return False
+    return query.share(section[-2]) >= weights.list_parent_share and not _names_its_item(
+        query, section
+    )
+
+
+def _names_its_item(query: Query, section: tuple[str, ...]) -> bool:
+    """Whether the section is an item whose own heading names the question better than the
+    list it belongs to (在绿色发展上面临的挑战 among the 挑战): that item is what is asked."""
+    return (
+        len(section) > 1
+        and bool(_ITEM_SECTION.match(section[-1]))
+        and query.share(section[-1]) > query.share(section[-2])
+    )
+
+
 def _same_section(a: Chunk, b: Chunk) -> bool:
     return a.doc == b.doc and a.section == b.section
 
@@ -146,14 +168,20 @@ def _list_items(
         if hits[i].chunk.doc == home.doc
         and hits[i].chunk.section != home.section
         and hits[i].chunk.section[:-1] in (home.section, home.section[:-1])
-        and _ITEM_START.match(hits[i].chunk.section[-1])
+        and _ITEM_SECTION.match(hits[i].chunk.section[-1])
     ]
     parent = " ".join(hits[related[0]].chunk.section[:-1]) if related else ""
-    enumerated = enumeration_length(best.unit.text) >= 3 and not query.per_item
-    if query.share(parent) < parent_share or enumerated:
-        # Only the items of a list the question names, and none when the best unit
-        # enumerates the answer itself, unless each item's own details are asked for.
-        related = []
+    if query.share(parent) < parent_share:
+        related = []  # only the items of a list the question names
+    if enumeration_length(best.unit.text) >= 3 and not query.per_item:
+        # No sub-items when the best unit enumerates the answer itself, unless each item's
+        # own details are asked for. An enumeration inside one item of the list the
+        # question names (its heading states more of the question) leaves the siblings.
+        related = [i for i in related if hits[i].chunk.section[:-1] != home.section]
+        if query.share(parent) <= query.share(best.unit.text):
+            related = []
+    if _names_its_item(query, home.section):
+        related = [i for i in related if hits[i].chunk.section[:-1] != home.section[:-1]]
     items = [first_of[i] for i in related]
     items += [
         c

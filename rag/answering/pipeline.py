@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answering.abstain import decide
-from rag.answering.compose import answers_whole, choose, cite, lines
+from rag.answering.compose import answers_whole, choose, cite, lines, lists_siblings
 from rag.answering.evidence import candidates
 from rag.answering.query import Query
-from rag.answering.retrieve import HybridRetriever, RetrievalResult
+from rag.answering.retrieve import HybridRetriever, PassageStore, RetrievalResult
 from rag.answering.scope import Scope
 from rag.config import Settings
 from rag.lexicon import NOT_FOUND
@@ -101,17 +101,25 @@ class Answerer:
         )
 
     def passages_for(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
-        """The passages an answer reads: the top ones, and the rest of the top passage's
+        """The passages an answer reads: the top ones, then the rest of the top passage's
         section when that section's own heading names what is asked (a long section is cut
-        into several passages, and an answer quotes it whole)."""
+        into several passages, and an answer quotes it whole), or the first passage of each
+        of its sibling items when the question asks for the items of their parent."""
         s = self.settings
         passages = list(hits[: s.answer.passages])
-        if not passages or not answers_whole(query, passages[0].chunk, s.evidence):
+        if not passages:
             return passages
         home = passages[0].chunk
         store = self.retriever.store
         have = {h.row for h in passages}
-        rows = [r for r in store.section_rows(home.doc, home.section) if r not in have]
+        if answers_whole(query, home, s.evidence):
+            rows = [r for r in store.section_rows(home.doc, home.section) if r not in have]
+        elif lists_siblings(query, home, s.evidence):
+            rows = _first_of_each_section(
+                store, store.section_rows(home.doc, home.section[:-1], below=True), have
+            )[: s.answer.list_sections]
+        else:
+            return passages
         start = len(passages)
         return passages + [
             Hit(chunk, 0.0, start + i + 1, row=row)
@@ -170,6 +178,18 @@ class Answerer:
         return Answer(
             query.text, text, tuple(citations), False, "extractive", tuple(notices), result.hits
         )
+
+
+def _first_of_each_section(store: PassageStore, rows: Sequence[int], have: set[int]) -> list[int]:
+    """The first of `rows` of each section none of `have` is in, in order."""
+    chunks = store.passages(rows)
+    seen = {c.section for c, r in zip(chunks, rows, strict=True) if r in have}
+    first: list[int] = []
+    for row, chunk in zip(rows, chunks, strict=True):
+        if chunk.section not in seen:
+            seen.add(chunk.section)
+            first.append(row)
+    return first
 
 
 def _renumbered(text: str, offset: int) -> str:

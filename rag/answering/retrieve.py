@@ -49,8 +49,9 @@ class PassageStore(Protocol):
         """Each passage's unit vectors (rag.answering.units order), in the order of `rows`."""
         ...
 
-    def section_rows(self, doc: str, section: tuple[str, ...]) -> list[int]:
-        """Rows of every passage of one section of a document, in reading order."""
+    def section_rows(self, doc: str, section: tuple[str, ...], below: bool = False) -> list[int]:
+        """Rows of every passage of one section of a document (and of its subsections,
+        `below`), in reading order."""
         ...
 
 
