@@ -175,6 +175,9 @@ class AnswerWeights:
     # The sections beside the best unit's are a list's items when their parent heading states
     # this share of the question.
     list_parent_share: float = 0.2000
+    # When the question names an indicator, another row of the best row's table joins only
+    # when its label states this share of what the best row's label states.
+    row_label_keep: float = 0.6000
     length_scale: float = 200.0000  # characters at which the length feature reaches 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rag.answering.evidence import candidates
 from rag.answering.pipeline import MIXED_REGIONS
 from rag.config import LEXICAL_EVIDENCE, AnswerSettings
 from rag.lexicon import NOT_FOUND
-from rag.types import Answer, Chunk, Hit
+from rag.types import Answer, Cell, Chunk, Hit, Table, TableRow
 from tests.queries import query
 from tests.small_corpus import DOCS, build_small_index
 
@@ -261,3 +262,44 @@ def test_an_item_whose_heading_names_the_question_is_answered_without_its_siblin
     assert "空气质量" in answer
     assert "公共服务" not in answer
     assert ranks == [1]
+
+
+def _table_hit(rows: list[tuple[str, str, str, str]]) -> Hit:
+    """A passage holding an indicator table flattened one cell per line, as sources do."""
+    lines, cells_of = [], []
+    at = 0
+    for row in rows:
+        cells = []
+        for value in row:
+            cells.append(Cell(value, at, at + len(value)))
+            lines.append(value)
+            at += len(value) + 1
+        cells_of.append(TableRow(cells[0].start, cells[-1].end, tuple(cells)))
+    text = "\n".join(lines)
+    columns = ("指标", "单位", "2020年", "2025年目标")
+    table = Table(0, len(text), "", columns, tuple(cells_of))
+    chunk = Chunk(
+        "t", "plan.txt", "规划", "", ("二、发展目标",), 0, len(text), text, text, table=table
+    )
+    return Hit(chunk, 1.0, 1)
+
+
+def test_a_question_naming_one_indicator_gets_its_row_not_the_whole_column() -> None:
+    hit = _table_hit(
+        [
+            ("规模以上工业总产值", "亿元", "1680", "2800"),
+            ("高新技术企业数量", "家", "520", "900"),
+            ("境内外上市企业数量", "家", "14", "25"),
+            ("研发经费投入强度", "%", "3.8", "4.5"),
+        ]
+    )
+    q = query("2025年高新技术企业数量目标是多少")
+    # However close the rows score (every row has the asked 2025年目标 column), only the
+    # row the question names is quoted.
+    weights = dataclasses.replace(LEXICAL_EVIDENCE, keep_same_passage=1000.0)
+    found = candidates(q, [hit], [], None, weights)
+    chosen = choose(q, found, [hit], AnswerSettings(), weights)
+    _, answer = cite(lines(q, chosen, [hit]), [hit], {})
+    assert "高新技术企业数量 | 家 | 2025年目标 900" in answer
+    for other in ("2800", "25[", "4.5"):
+        assert other not in answer

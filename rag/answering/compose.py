@@ -62,6 +62,7 @@ def choose(
             if c is not best
             and c.hit_index == best.hit_index
             and c.score >= best.score - weights.keep_same_passage
+            and _row_kept(c, best, weights)
         ]
     whole = not item and answers_whole(query, home, weights)
     if whole:
@@ -82,6 +83,16 @@ def choose(
             covered |= new
     unique = list({(hits[c.hit_index].chunk.doc, c.unit.start): c for c in chosen}.values())
     return unique[: settings.section_sentences if whole else settings.max_sentences]
+
+
+def _row_kept(c: Candidate, best: Candidate, weights: AnswerWeights) -> bool:
+    """Whether a row joins the best row of its table: when the question names an indicator
+    (the best row's label states some of it), only rows whose label states as much join;
+    the value columns every row shares (2025年目标) say nothing of which row is asked."""
+    label = best.feature("row_label")
+    if c.unit.row is None or best.unit.row is None or not label:
+        return True
+    return c.feature("row_label") >= weights.row_label_keep * label
 
 
 def _inline_item(unit: Candidate) -> str:
