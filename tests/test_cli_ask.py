@@ -6,6 +6,8 @@ import codecs
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from index.service import QAService
 from index.store import open_index
 from rag.answering.query import MAX_QUESTION_CHARS
 from tests.small_corpus import DOCS, build_small_index
-from ui.cli import main
+from ui.cli import EXIT_BROKEN_PIPE, main
 
 LLM_ENV = ("POLICYQA_LLM_BASE_URL", "POLICYQA_LLM_MODEL", "POLICYQA_LLM_API_KEY", "OPENAI_API_KEY")
 HYDROGEN = "新乡高新区的氢能目标是什么"
@@ -511,3 +513,20 @@ def test_ask_help_mentions_only_its_own_options(capsys: pytest.CaptureFixture[st
     assert main(["ask", "--help"]) == 0
     text = capsys.readouterr().out
     assert "--docs" not in text and "--doc " in text
+
+
+def test_a_reader_that_stops_reading_is_no_error(index_dir: Path, tmp_path: Path) -> None:
+    # Enough answers to fill the pipe, so the writer meets a reader that has gone (| head).
+    batch = tmp_path / "batch.jsonl"
+    lines = (json.dumps({"id": str(i), "question": HYDROGEN}) for i in range(400))
+    batch.write_text("\n".join(lines), encoding="utf-8")
+    argv = ["ask", "--index", str(index_dir), "--jsonl", str(batch)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == EXIT_BROKEN_PIPE
+    assert "error" not in err

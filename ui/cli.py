@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, NoReturn
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that closed the pipe
 
 DESCRIPTION = """\
 Answer questions about Chinese policy documents (十四五规划 …), every sentence cited
@@ -105,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("policyqa: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader stopped reading (policyqa ask … | head): not a failure of ours. Point
+        # stdout at /dev/null so flushing it at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     # Evaluated only when an exception propagates, so the error classes' modules
     # (already imported by the failing command) cost nothing on the happy path.
     except tuple(_error_codes()) as err:
