@@ -464,7 +464,12 @@ def test_an_undecodable_question_is_one_line(
 
 @pytest.mark.parametrize(
     ("given", "region"),
-    [("新乡高新区", "新乡高新区"), ("新乡", "新乡高新区"), ("河源", "河源高新区")],
+    [
+        ("新乡高新区", "新乡高新区"),
+        ("新乡", "新乡高新区"),
+        ("新乡市", "新乡高新区"),
+        ("河源", "河源高新区"),
+    ],
 )
 def test_region_by_name_or_short_form(
     capsys: pytest.CaptureFixture[str], index_dir: Path, given: str, region: str

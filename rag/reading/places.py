@@ -129,6 +129,8 @@ def _part_aliases(part: str) -> list[str]:
     for kind, long_forms in ZONE_KINDS.items():
         if part.endswith(kind) and len(part) > len(kind):
             name = part[: -len(kind)]
-            return [part, name, *(name + form for form in long_forms)]
+            # Staff name a zone by its city as well (宜昌市 for 宜昌高新区).
+            city = [] if name.endswith("市") else [name + "市"]
+            return [part, name, *city, *(name + form for form in long_forms)]
     stem = re.fullmatch(r"([\u4e00-\u9fff]{2,})[区县]", part)
     return [part, stem.group(1)] if stem else [part]
