@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.errors import brief
+from rag.lexicon import PUBLISHED_LABELS
+from rag.reading.dates import leading_date
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
@@ -45,6 +47,13 @@ _BLOCK_TAGS = re.compile(
     r"|blockquote|pre|address|figure|figcaption|center|hr|caption)$"
 )
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+# 发布日期:2022-03-21, letters maybe spaced; the date must follow the label at once.
+_PUBLISHED = re.compile(
+    "(?:" + "|".join(r"\s*".join(label) for label in PUBLISHED_LABELS) + r")\s*[:：]?"
+)
+# A page's line of fields (发布日期 来源 浏览次数 字体 打印) is short; a longer line that
+# names a publication date is a paragraph of text, not the page stating its own.
+_INFO_LINE_MAX = 200
 # Source line breaks inside Chinese text are not spaces a reader would see.
 _CJK_WRAP = re.compile(
     r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])[ \t]*\n\s*(?=[\u4e00-\u9fff])"
@@ -134,7 +143,7 @@ def _guess(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class WebPage:
-    """A web page's main text, and the article fields its <meta> tags state."""
+    """A web page's main text, and the article fields its <meta> tags and 发布日期 line state."""
 
     text: str
     fields: dict[str, str]  # DocMeta label fields ("published", "source") -> value
@@ -150,6 +159,11 @@ def read_html(data: bytes) -> WebPage:
     for tag in soup.find_all(_JUNK_TAGS):
         tag.decompose()
     body = soup.body or soup
+    # Read before the content block is chosen and furniture dropped: pages put this line
+    # beside the title, outside the text, often in a block marked as furniture. What the
+    # page shows readers outranks its <meta>, as labelled lines in the text do.
+    if published := _published_line(body):
+        fields["published"] = published
     root = _content_root(body)
     lines = [_title_outside(body, root)]
     _drop_page_furniture(root)
@@ -169,6 +183,17 @@ def _meta_fields(soup: BeautifulSoup) -> dict[str, str]:
         if name in _PAGE_META and value:
             fields.setdefault(_PAGE_META[name], value)
     return fields
+
+
+def _published_line(body: Tag) -> str:
+    """The date on the page's 发布日期:… line, wherever on the page it stands, or ""."""
+    for line in _block_lines(body):
+        if len(line) > _INFO_LINE_MAX:
+            continue
+        for m in _PUBLISHED.finditer(line):
+            if date := leading_date(line[m.end() :]):
+                return date
+    return ""
 
 
 def _decode_html(data: bytes) -> str:

@@ -281,6 +281,9 @@ META_FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "doc_number": ("发文字号", "文号"),
     "other": ("索引号", "主题分类", "分类", "效力状态", "有效性", "公开方式", "作者", "编辑"),
 }
+# Labels of the line where a web page states when it went up (发布日期:2022-03-21 来源:…);
+# read wherever the line stands on the page, so only these unmistakable ones.
+PUBLISHED_LABELS = ("发布日期", "发布时间")
 # Every label of a page's metadata block, which cleaning skips as boilerplate.
 PAGE_META_LABELS: tuple[str, ...] = (
     *(label for labels in META_FIELD_LABELS.values() for label in labels),

@@ -574,3 +574,45 @@ def test_a_web_pages_meta_pubdate_is_its_publication_date(tmp_path: Path) -> Non
     )
     meta = _load(_write(tmp_path, "plan.html", page.encode("utf-8")), tmp_path).meta
     assert (meta.date, meta.published, meta.issuer) == ("2023-06-01", "2023-06-01", "")
+
+
+INFO_LINE_PAGE = """<html><head><meta charset="utf-8"></head><body>
+<div class="header"><a href="/">某区门户网站</a> | <a href="/zwgk/">政务公开</a></div>
+<div class="crumb">当前位置：首页 &gt; 通知公告</div>
+<div class="article">
+<h1>某区管委会关于印发《某区科技创新发展规划》的通知</h1>
+{beside}
+<div class="content">
+{inside}
+<p>各部门、各街道，区属国有企业：</p>
+<p>《某区科技创新发展规划》已经管委会主任办公会议审议通过，现印发给你们，请认真组织实施。</p>
+<h2>某区科技创新发展规划</h2>
+<p>为深入实施创新驱动发展战略，加快建设科技创新高地，结合我区实际，制定本规划。</p>
+<p>到2025年，全区创新体系更加完善，创新能力显著提升，高新技术企业数量实现倍增。</p>
+<p>某区管委会</p>
+<p>2022年3月15日</p>
+</div></div>
+<div class="footer">主办：某区管理委员会 湘ICP备05001234号</div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("beside", "inside"),
+    [
+        # Beside the title, outside the block that holds the text.
+        ('<div class="info">发布日期：2022-03-21 &nbsp; 来源：某区科技局 浏览次数：1873</div>', ""),
+        # In a tool bar atop the text, which is dropped as page furniture.
+        (
+            "",
+            '<div class="toolbar"><span>发布时间</span>：<span>2022年03月21日 10:30</span>'
+            " 浏览次数：1873 【打印】【关闭】</div>",
+        ),
+    ],
+)
+def test_a_web_pages_published_line_is_read_outside_its_text(
+    tmp_path: Path, beside: str, inside: str
+) -> None:
+    page = INFO_LINE_PAGE.format(beside=beside, inside=inside)
+    doc = _load(_write(tmp_path, "notice.html", page.encode("utf-8")), tmp_path)
+    assert (doc.meta.date, doc.meta.published) == ("2022-03-15", "2022-03-21")
+    assert not any(word in doc.text for word in ("发布", "浏览次数", "打印", "ICP"))

@@ -156,6 +156,32 @@ def test_page_date_above_the_text_is_the_publication_date() -> None:
     assert (meta.date, meta.published) == ("2022-05-06", "2022-05-06")
 
 
+PLAN_HEADER = "某区国民经济和社会发展第十四个五年规划纲要\n\n某区管理委员会\n{date}\n\n前  言\n"
+# Longer than the lines a signature is looked for in: the header is no signature.
+PLAN_TEXT = (
+    "“十四五”时期是某区发展的关键时期。\n第一章 发展基础\n全区经济实力稳步提升。\n"
+    "第二章 发展目标\n到2025年，全区创新能力显著提升。\n第三章 重点任务\n"
+    "加快建设科技创新高地。\n第四章 保障措施\n强化组织领导。\n"
+)
+
+
+@pytest.mark.parametrize("written", ["2021年6月18日", "二〇二一年六月十八日", "（2021年6月18日）"])
+def test_only_a_date_alone_under_the_title_dates_the_document(written: str) -> None:
+    text = PLAN_HEADER.format(date=written) + PLAN_TEXT
+    meta = extract_meta(text, boilerplate_spans(text))
+    assert (meta.date, meta.published, meta.issuer) == ("2021-06-18", "", "某区管理委员会")
+    not_the_header = [
+        PLAN_HEADER.format(date=f"本纲要于{written}印发"),  # in a sentence
+        f"{written}\n" + PLAN_HEADER.format(date=""),  # above the title
+        PLAN_HEADER.format(date=f"重点项目\n{written}"),  # under another line
+        # far down, below headings of the text
+        "某区规划纲要\n" + "".join(f"第{n}章 总体要求\n" for n in "一二三四五六") + f"{written}\n",
+    ]
+    for header in not_the_header:
+        text = header + PLAN_TEXT
+        assert extract_meta(text, boilerplate_spans(text)).date == "", header
+
+
 @pytest.mark.parametrize(
     ("source", "issuer"),
     [

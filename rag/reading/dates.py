@@ -3,7 +3,8 @@
 Chinese government documents are dated under their text: a notice's date stands alone
 on the line below its last sentence, or below the bodies that sign it (GB/T 9704: the
 成文日期 is the day it was signed, or the day a meeting adopted it, given as
-(2021年1月22日…会议通过) under the title). A web page adds its own date above the text
+(2021年1月22日…会议通过) under the title); a plan may print it alone under its title and
+issuer instead. A web page adds its own date above the text
 (2021-02-10, 发布日期:…), which says when the page went up, not when the document was made.
 """
 
@@ -35,6 +36,7 @@ _ADOPTED_ON = re.compile(
 )
 _SENTENCE = re.compile(r"[。！]")
 _SENTENCE_END = re.compile(r"[。！][”’」』]?$")  # the text a signature stands under
+_SPACE = re.compile(r"\s+")
 
 
 def iso_date(value: str) -> str:
@@ -66,6 +68,32 @@ def page_date(head: Sequence[str]) -> str:
         if len(line) <= _DATE_LINE_MAX and (m := _NUMERIC_DATE.search(line)):
             return iso_date(m.group())
     return ""
+
+
+def header_date(head: Sequence[str], title: str, is_body: Callable[[str], bool]) -> str:
+    """The date alone on its line right under the title, or under the bodies issuing it
+    there (标题 / 发文机关 / 2021年6月18日), before the text begins; `is_body` tells a
+    line that names an issuing body."""
+    for i, line in enumerate(head):
+        if _SENTENCE.search(line):
+            return ""  # the text has begun: a date below it is a signature or a mention
+        if not _DATE_ONLY.match(line):
+            continue
+        j = i
+        while j > 0 and i - j < _MAX_SIGNERS and is_body(head[j - 1]):
+            j -= 1
+        above = _SPACE.sub("", "".join(head[:j]))
+        # A numeric stamp (2021-06-18) there is a web page's publication date (page_date).
+        if title and above.endswith(_SPACE.sub("", title)) and not _NUMERIC_DATE.search(line):
+            return iso_date(line)
+        return ""
+    return ""
+
+
+def leading_date(value: str) -> str:
+    """yyyy-mm-dd of the date `value` begins with (2022-03-21 来源:…), else ""."""
+    m = _DATE.match(value.lstrip()) or _CN_DATE.match(value.lstrip())
+    return iso_date(m.group()) if m else ""
 
 
 def signing_date(head: Sequence[str], is_body: Callable[[str], bool]) -> str:

@@ -31,7 +31,14 @@ from rag.lexicon import (
     period_of_plan,
     plans_named,
 )
-from rag.reading.dates import has_date, iso_date, page_date, signature, signing_date
+from rag.reading.dates import (
+    has_date,
+    header_date,
+    iso_date,
+    page_date,
+    signature,
+    signing_date,
+)
 from rag.reading.places import document_region, region_aliases
 from rag.reading.textlines import first_lines, last_lines, lines
 from rag.types import DocMeta
@@ -45,6 +52,10 @@ _HEAD_LINES = 15  # non-empty lines that make up a document's header
 _FIELD_LINES = 40  # lines searched for labelled page metadata
 _SIGNED_LINES = 30  # non-empty lines at the top where a notice's signing date may sit
 _TAIL_LINES = 8  # non-empty lines at the end where a signature may sit
+# Non-empty lines at the top where a date alone on its line dates the document: above it
+# stand a title broken over up to three lines and up to three co-issuing bodies (and maybe
+# a line before the title); a date further down is part of the text, not its header.
+_DATED_HEAD_LINES = 8
 
 
 def _words(words: Sequence[str]) -> str:
@@ -96,6 +107,7 @@ def extract_meta(
         iso_date(fields.get("signed", ""))
         or signing_date(first_lines(text, _SIGNED_LINES, skip), _is_body)
         or signed
+        or header_date(first_lines(text, _DATED_HEAD_LINES, skip), title, _is_body)
         or published
     )
     return DocMeta(
