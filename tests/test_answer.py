@@ -303,3 +303,32 @@ def test_a_question_naming_one_indicator_gets_its_row_not_the_whole_column() -> 
     assert "高新技术企业数量 | 家 | 2025年目标 900" in answer
     for other in ("2800", "25[", "4.5"):
         assert other not in answer
+
+
+ITEMS_PLAN = """洛阳高新区智能装备产业发展规划
+
+第一章 发展重点
+一、智能装备产业
+（一）发展方向
+1．工业机器人。重点发展焊接、搬运、喷涂等工业机器人整机。
+2．高端数控机床。支持企业突破高精度数控系统和精密主轴。
+3．智能农机装备。推动拖拉机、收获机械智能化升级。
+4．增材制造装备。发展金属三维打印装备及专用材料。
+5．智能检测装备。发展在线检测仪器和视觉检测系统。
+6．工业控制系统。发展可编程控制器和分布式控制系统。
+7．智能传感器。发展压力、温度等高端传感器。
+"""
+
+
+def test_a_list_question_reads_every_item_of_the_heading_it_names(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path
+) -> None:
+    # Seven one-paragraph item sections: more than the passages an answer reads at first.
+    folder = tmp_path_factory.mktemp("items")
+    (folder / "docs").mkdir()
+    (folder / "docs" / "luoyang.txt").write_text(ITEMS_PLAN, encoding="utf-8")
+    index, settings = build_small_index(folder, tiny_model_dir)
+    answer = QAService(open_index(index), settings).ask("洛阳高新区智能装备产业重点发展哪些方向")
+    for item in ITEMS_PLAN.splitlines()[5:]:
+        assert item.split("。")[0] in answer.text
+    assert len(answer.citations) >= 7

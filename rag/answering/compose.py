@@ -133,13 +133,13 @@ def answers_whole(query: Query, passage: Chunk, weights: AnswerWeights) -> bool:
 
 def lists_siblings(query: Query, passage: Chunk, weights: AnswerWeights) -> bool:
     """Whether a list question asks for the items the passage's section is one of: its
-    section is an item (1．工业机器人) under a heading that names the question (发展方向)."""
+    section is an item (1．工业机器人) under headings that name the question (发展方向),
+    as _list_items reads them."""
     section = passage.section
     if query.wants != LIST or len(section) < 2 or not _ITEM_SECTION.match(section[-1]):
         return False
-    return query.share(section[-2]) >= weights.list_parent_share and not _names_its_item(
-        query, section
-    )
+    named = query.share(" ".join(section[:-1])) >= weights.list_parent_share
+    return named and not _names_its_item(query, section)
 
 
 def _names_its_item(query: Query, section: tuple[str, ...]) -> bool:

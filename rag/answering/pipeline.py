@@ -23,7 +23,7 @@ from rag.answering.retrieve import HybridRetriever, PassageStore, RetrievalResul
 from rag.answering.scope import Scope
 from rag.config import Settings
 from rag.lexicon import NOT_FOUND
-from rag.types import Answer, Citation, DocMeta, Hit
+from rag.types import Answer, Chunk, Citation, DocMeta, Hit
 
 MIXED_REGIONS = "问题未指明地区，检索到的内容来自多个地区，以下按地区分别作答。"
 COMPARED = "以下按问题所列地区分别作答。"
@@ -103,8 +103,8 @@ class Answerer:
     def passages_for(self, query: Query, hits: Sequence[Hit]) -> list[Hit]:
         """The passages an answer reads: the top ones, then the rest of the top passage's
         section when that section's own heading names what is asked (a long section is cut
-        into several passages, and an answer quotes it whole), or the first passage of each
-        of its sibling items when the question asks for the items of their parent."""
+        into several passages, and an answer quotes it whole), or, when one of them is an
+        item of a list the question names, the first passage of each of its sibling items."""
         s = self.settings
         passages = list(hits[: s.answer.passages])
         if not passages:
@@ -112,11 +112,12 @@ class Answerer:
         home = passages[0].chunk
         store = self.retriever.store
         have = {h.row for h in passages}
+        item = next((p.chunk for p in passages if lists_siblings(query, p.chunk, s.evidence)), None)
         if answers_whole(query, home, s.evidence):
             rows = [r for r in store.section_rows(home.doc, home.section) if r not in have]
-        elif lists_siblings(query, home, s.evidence):
-            rows = _first_of_each_section(
-                store, store.section_rows(home.doc, home.section[:-1], below=True), have
+        elif item is not None:
+            rows = _first_of_each_sibling(
+                store, store.section_rows(item.doc, item.section[:-1], below=True), item, have
             )[: s.answer.list_sections]
         else:
             return passages
@@ -180,13 +181,15 @@ class Answerer:
         )
 
 
-def _first_of_each_section(store: PassageStore, rows: Sequence[int], have: set[int]) -> list[int]:
-    """The first of `rows` of each section none of `have` is in, in order."""
+def _first_of_each_sibling(
+    store: PassageStore, rows: Sequence[int], home: Chunk, have: set[int]
+) -> list[int]:
+    """The first of `rows` of each section beside `home`'s that none of `have` is in."""
     chunks = store.passages(rows)
     seen = {c.section for c, r in zip(chunks, rows, strict=True) if r in have}
     first: list[int] = []
     for row, chunk in zip(rows, chunks, strict=True):
-        if chunk.section not in seen:
+        if chunk.section[:-1] == home.section[:-1] and chunk.section not in seen:
             seen.add(chunk.section)
             first.append(row)
     return first
