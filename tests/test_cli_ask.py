@@ -9,7 +9,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
@@ -17,8 +18,10 @@ from index.config import load_settings
 from index.service import QAService
 from index.store import open_index
 from rag.answering.query import MAX_QUESTION_CHARS
+from rag.types import Answer, Cell, Chunk, Citation, Hit, Table, TableRow
 from tests.small_corpus import DOCS, build_small_index
 from ui.cli import EXIT_BROKEN_PIPE, main
+from ui.cmd_ask import format_answer
 
 LLM_ENV = ("POLICYQA_LLM_BASE_URL", "POLICYQA_LLM_MODEL", "POLICYQA_LLM_API_KEY", "OPENAI_API_KEY")
 HYDROGEN = "新乡高新区的氢能目标是什么"
@@ -535,3 +538,27 @@ def test_a_reader_that_stops_reading_is_no_error(index_dir: Path, tmp_path: Path
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == EXIT_BROKEN_PIPE
     assert "error" not in err
+
+
+def test_a_cited_table_row_is_quoted_with_its_column_headers() -> None:
+    cells = (
+        Cell("高新技术企业数量", 0, 8),
+        Cell("家", 9, 10),
+        Cell("520", 11, 14),
+        Cell("900", 15, 18),
+    )
+    text = "高新技术企业数量\n家\n520\n900"
+    columns = ("指标", "单位", "2020年", "2025年目标")
+    table = Table(0, len(text), "", columns, (TableRow(0, len(text), cells),))
+    chunk = Chunk(
+        "t", "plan.txt", "规划", "", ("二、发展目标",), 0, len(text), text, text, table=table
+    )
+    cited = tuple((c.start, c.end) for c in (cells[0], cells[1], cells[3]))
+    answer = Answer(
+        "q",
+        "高新技术企业数量 | 家 | 2025年目标 900[1]",
+        (Citation(1, Hit(chunk, 1.0, 1), cited),),
+        False,
+    )
+    out = format_answer(answer, cast("QAService", SimpleNamespace(docs={})))
+    assert out.splitlines()[-1] == "    高新技术企业数量 | 家 | 2025年目标 900"

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from index.paths import DEFAULT_INDEX
+from rag.reading.tables import row_text
 from ui.checks import IndexCatalog, UsageError, check_readable_file, check_text, positive_int
 from ui.render import rewrite_line
 
 if TYPE_CHECKING:
     from index.service import QAService
-    from rag.types import Answer
+    from rag.types import Answer, Chunk, Citation
 
 
 class BatchInputError(ValueError):
@@ -234,10 +235,28 @@ def format_answer(answer: Answer, service: QAService) -> str:
         meta = service.docs.get(chunk.doc)
         date = f"（{meta.date}）" if meta and meta.date else ""
         lines.append(f"[{c.n}] {chunk.title}{date} › {chunk.section_path}")
-        for start, end in c.spans:
-            lines.append(f"    {chunk.text[start - chunk.start : end - chunk.start]}")
+        lines.extend(f"    {quote}" for quote in _quotes(c, chunk))
     if answer.abstained and answer.hits:
         lines.append("\n可能相关：")
         for hit in answer.hits[:3]:
             lines.append(f"- {hit.chunk.title} › {hit.chunk.section_path}")
     return "\n".join(lines)
+
+
+def _quotes(citation: Citation, chunk: Chunk) -> list[str]:
+    """What the citation quotes: its sentences, or the table rows its cells belong to, each
+    read with its column headers (one cell per line would not say which year a value is)."""
+    verbatim = [
+        chunk.text[start - chunk.start : end - chunk.start] for start, end in citation.spans
+    ]
+    if chunk.table is None:
+        return verbatim
+    spans = set(citation.spans)
+    quotes = []
+    for row in chunk.table.rows:
+        columns = frozenset(
+            j for j, cell in enumerate(row.cells) if (cell.start, cell.end) in spans
+        )
+        if columns:
+            quotes.append(row_text(chunk.table, row, columns))
+    return quotes or verbatim  # spans that are no cells (an LLM's quote) stay as quoted
