@@ -79,10 +79,7 @@ def header_date(head: Sequence[str], title: str, is_body: Callable[[str], bool])
             return ""  # the text has begun: a date below it is a signature or a mention
         if not _DATE_ONLY.match(line):
             continue
-        j = i
-        while j > 0 and i - j < _MAX_SIGNERS and is_body(head[j - 1]):
-            j -= 1
-        above = _SPACE.sub("", "".join(head[:j]))
+        above = _SPACE.sub("", "".join(head[: _first_body(head, i, is_body)]))
         # A numeric stamp (2021-06-18) there is a web page's publication date (page_date).
         if title and above.endswith(_SPACE.sub("", title)) and not _NUMERIC_DATE.search(line):
             return iso_date(line)
@@ -92,7 +89,8 @@ def header_date(head: Sequence[str], title: str, is_body: Callable[[str], bool])
 
 def leading_date(value: str) -> str:
     """yyyy-mm-dd of the date `value` begins with (2022-03-21 来源:…), else ""."""
-    m = _DATE.match(value.lstrip()) or _CN_DATE.match(value.lstrip())
+    value = value.lstrip()
+    m = _DATE.match(value) or _CN_DATE.match(value)
     return iso_date(m.group()) if m else ""
 
 
@@ -129,11 +127,18 @@ def signer(
     those bodies ("" for none); else None."""
     if not _DATE_ONLY.match(lines[i]):
         return None
-    j = i - 1
-    while j >= 0 and i - j <= _MAX_SIGNERS and is_body(lines[j]):
-        j -= 1
+    j = _first_body(lines, i, is_body) - 1  # the line above the bodies
     if at_end and j < i - 1:
         return " ".join(lines[j + 1 : i])
     if j < 0 or not _SENTENCE_END.search(lines[j]):
         return None
     return " ".join(lines[j + 1 : i])
+
+
+def _first_body(lines: Sequence[str], i: int, is_body: Callable[[str], bool]) -> int:
+    """Where the run of issuing bodies (at most _MAX_SIGNERS lines) right above lines[i]
+    begins; i when there is none."""
+    k = i
+    while k > 0 and i - k < _MAX_SIGNERS and is_body(lines[k - 1]):
+        k -= 1
+    return k
