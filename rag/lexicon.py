@@ -248,17 +248,18 @@ ASKED_MEASURE = (
 SHARE_CUES = r"比例|比重|占比|百分之|增速|增长率|覆盖率|普及率|率"
 # A sentence that states a target: what is to be reached, by when.
 TARGET_STATEMENT = r"力争|到20[2-9]\d年|达到|目标|以上|突破|培育|建成|实现"
+# An item of an enumeration written inside a paragraph (一是…二是…, ——…), not as a heading:
+# what follows it up to the next such item is that item's body.
+_INLINE_ITEM_MARK = r"——|[一二三四五六七八九十]+是"
+INLINE_ITEM = rf"^(?:{_INLINE_ITEM_MARK})"
 # A sentence that opens an item of an enumeration: ——…, 一是…, (一)…, 1.…, or a short label
 # and a colon (优化“一线”:…), but not a lead-in (重点包括:…).
 ITEM_START = (
-    r"^(?:——|[一二三四五六七八九十]+是|[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]"
+    rf"^(?:{_INLINE_ITEM_MARK}|[(（]?[一二三四五六七八九十\d]{{1,3}}[)）、.．]"
     r"|[^，,。；;:：]{2,10}(?<!包括)(?<!如下)[:：])"
 )
 # A numbered section under a chapter (第二节 强化要素保障): as much a list's item as (二).
 NUMBERED_SECTION = r"^第[一二三四五六七八九十百\d]+节"
-# An item of an enumeration written inside a paragraph (一是…二是…, ——…), not as a heading:
-# what follows it up to the next such item is that item's body.
-INLINE_ITEM = r"^(?:——|[一二三四五六七八九十]+是)"
 # Inside an enumeration: items joined by 、 within one clause.
 CLAUSE_MARKS = "，,；;。:："
 
