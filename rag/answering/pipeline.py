@@ -112,19 +112,19 @@ class Answerer:
         home = passages[0].chunk
         store = self.retriever.store
         have = {h.row for h in passages}
-        item = next((p.chunk for p in passages if lists_siblings(query, p.chunk, s.evidence)), None)
+        items = (p.chunk for p in passages if lists_siblings(query, p.chunk, s.evidence))
         if answers_whole(query, home, s.evidence):
             rows = [r for r in store.section_rows(home.doc, home.section) if r not in have]
-        elif item is not None:
-            rows = _first_of_each_sibling(
+            more = list(zip(rows, store.passages(rows), strict=True))
+        elif (item := next(items, None)) is not None:
+            more = _first_of_each_sibling(
                 store, store.section_rows(item.doc, item.section[:-1], below=True), item, have
             )[: s.answer.list_sections]
         else:
             return passages
         start = len(passages)
         return passages + [
-            Hit(chunk, 0.0, start + i + 1, row=row)
-            for i, (row, chunk) in enumerate(zip(rows, store.passages(rows), strict=True))
+            Hit(chunk, 0.0, start + i + 1, row=row) for i, (row, chunk) in enumerate(more)
         ]
 
     def absent_share(self, query: Query, scope: Scope) -> float:
@@ -183,15 +183,16 @@ class Answerer:
 
 def _first_of_each_sibling(
     store: PassageStore, rows: Sequence[int], home: Chunk, have: set[int]
-) -> list[int]:
-    """The first of `rows` of each section beside `home`'s that none of `have` is in."""
+) -> list[tuple[int, Chunk]]:
+    """(row, passage) of the first of `rows` of each section beside `home`'s that none of
+    `have` is in."""
     chunks = store.passages(rows)
     seen = {c.section for c, r in zip(chunks, rows, strict=True) if r in have}
-    first: list[int] = []
+    first: list[tuple[int, Chunk]] = []
     for row, chunk in zip(rows, chunks, strict=True):
         if chunk.section[:-1] == home.section[:-1] and chunk.section not in seen:
             seen.add(chunk.section)
-            first.append(row)
+            first.append((row, chunk))
     return first
 
 
