@@ -18,7 +18,7 @@ from ui.render import rewrite_line
 
 if TYPE_CHECKING:
     from index.service import QAService
-    from rag.types import Answer, Chunk, Citation
+    from rag.types import Answer, Citation
 
 
 class BatchInputError(ValueError):
@@ -235,7 +235,7 @@ def format_answer(answer: Answer, service: QAService) -> str:
         meta = service.docs.get(chunk.doc)
         date = f"（{meta.date}）" if meta and meta.date else ""
         lines.append(f"[{c.n}] {chunk.title}{date} › {chunk.section_path}")
-        lines.extend(f"    {quote}" for quote in _quotes(c, chunk))
+        lines.extend(f"    {quote}" for quote in _quotes(c))
     if answer.abstained and answer.hits:
         lines.append("\n可能相关：")
         for hit in answer.hits[:3]:
@@ -243,9 +243,10 @@ def format_answer(answer: Answer, service: QAService) -> str:
     return "\n".join(lines)
 
 
-def _quotes(citation: Citation, chunk: Chunk) -> list[str]:
+def _quotes(citation: Citation) -> list[str]:
     """What the citation quotes: its sentences, or the table rows its cells belong to, each
     read with its column headers (one cell per line would not say which year a value is)."""
+    chunk = citation.hit.chunk
     verbatim = [
         chunk.text[start - chunk.start : end - chunk.start] for start, end in citation.spans
     ]
